@@ -1,0 +1,3 @@
+from cpa_sdk.cli import main
+
+main()

@@ -1,0 +1,451 @@
+"""Go ``encoding/json`` semantics for pydantic models.
+
+CPA is written in Go, so every byte that crosses the plugin boundary was produced by, or will be
+read by, Go's ``encoding/json``. This module makes pydantic behave the same way:
+
+* JSON names are Go's: the field name where the Go struct has no tag (``AuthID``), the tag where
+  it has one (``stream_id``). Python code uses snake_case attributes; the JSON name is the alias.
+* Decoding matches keys exactly first and then case-insensitively (underscores still count), drops
+  unknown keys, treats ``null`` as "leave the zero value", reads ``[]byte`` as strict padded
+  standard base64 (or an array of integers), and rejects ``200.0`` for integers and ``1`` for
+  booleans.
+* Encoding writes standard padded base64 (pydantic's own base64 mode is URL-safe, which Go
+  rejects), RFC 3339 times with a zone, durations as integer nanoseconds, and omits fields that
+  hold their zero value: Go reads a missing key as the zero value, so the host sees exactly what a
+  fully spelled-out Go encoding would give it.
+
+Decoding takes a fast path first: pydantic-core validates the bytes in one Rust pass with the
+canonical keys. Only when that fails, or when a key differs from a canonical name by case alone,
+does the slower path run: parse, fold the keys as Go would, drop ``null`` on non-nilable fields,
+and validate again. The host always sends canonical keys, so production traffic stays on the fast
+path; hand-written requests still decode the way Go would decode them.
+"""
+
+from __future__ import annotations
+
+import binascii
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from types import UnionType
+from typing import Annotated, Any, Callable, ClassVar, Final, TypeVar, Union, get_args, get_origin
+
+import pydantic_core
+from pydantic import (
+    AliasChoices,
+    AliasPath,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+)
+from pydantic_core import core_schema
+
+__all__ = [
+    "GO_ZERO_TIME",
+    "GoBytes",
+    "GoDuration",
+    "GoModel",
+    "GoTime",
+    "Header",
+    "WireDecodeError",
+    "b64encode",
+    "decode",
+    "encode",
+    "go_field",
+]
+
+_ModelT = TypeVar("_ModelT", bound="GoModel")
+
+GO_ZERO_TIME: Final = datetime(1, 1, 1, tzinfo=timezone.utc)
+"""Go's zero ``time.Time``. Decoded as ``None``: it means "unset" everywhere in CPA."""
+
+
+class WireDecodeError(ValueError):
+    """Request bytes that Go's ``json.Unmarshal`` would also reject."""
+
+
+# --------------------------------------------------------------------------------------------
+# []byte
+
+
+def b64encode(data: bytes) -> str:
+    """Standard, padded base64: the only form Go's ``[]byte`` decoder accepts."""
+    return binascii.b2a_base64(data, newline=False).decode("ascii")
+
+
+def _canonical_b64(text: str) -> str:
+    """Re-encode base64 ``text`` in canonical form, with Go's strictness.
+
+    Go skips ``\r`` and ``\n`` and otherwise wants the standard alphabet with padding.
+    """
+    if "\n" in text or "\r" in text:
+        text = text.replace("\n", "").replace("\r", "")
+    try:
+        return b64encode(binascii.a2b_base64(text, strict_mode=True))
+    except (binascii.Error, ValueError) as exc:
+        raise WireDecodeError(f"illegal base64 data: {exc}") from None
+
+
+GoBytes = Annotated[
+    Union[bytes, None],
+    PlainSerializer(b64encode, when_used="json-unless-none"),
+    WithJsonSchema({"type": ["string", "null"], "contentEncoding": "base64"}),
+]
+"""Go ``[]byte``: standard padded base64 on the wire, ``None`` for Go's nil slice."""
+
+
+# --------------------------------------------------------------------------------------------
+# time.Time and time.Duration
+
+
+def _validate_time(value: Any, info: core_schema.ValidationInfo) -> datetime | None:
+    if value is None:
+        return None
+    if info.mode == "json":
+        if not isinstance(value, str):
+            raise ValueError("expected an RFC 3339 time string")
+        try:
+            parsed = datetime.fromisoformat(_trim_nanos(value))
+        except ValueError:
+            raise ValueError(f"cannot parse {value!r} as RFC 3339") from None
+    elif isinstance(value, datetime):
+        parsed = value
+    else:
+        raise ValueError("expected a datetime")
+    if parsed.tzinfo is None:
+        raise ValueError("time must carry a zone: Go rejects RFC 3339 times without one")
+    return None if parsed == GO_ZERO_TIME else parsed
+
+
+def _trim_nanos(text: str) -> str:
+    """Cut Go's nanosecond fractions to the microseconds Python can hold."""
+    dot = text.find(".")
+    if dot < 0:
+        return text.replace("z", "Z")
+    end = dot + 1
+    while end < len(text) and text[end].isdigit():
+        end += 1
+    return (text[: min(end, dot + 7)] + text[end:]).replace("z", "Z")
+
+
+def _serialize_time(value: datetime) -> str:
+    text = value.isoformat()
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    return text
+
+
+GoTime = Annotated[
+    Union[datetime, None],
+    PlainValidator(_validate_time),
+    PlainSerializer(_serialize_time, when_used="json-unless-none"),
+    WithJsonSchema({"type": ["string", "null"], "format": "date-time"}),
+]
+"""Go ``time.Time``: RFC 3339 with a zone; ``None`` stands for Go's zero time."""
+
+
+def _validate_duration(value: Any, info: core_schema.ValidationInfo) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
+    if type(value) is int:
+        return timedelta(microseconds=value / 1000)
+    raise ValueError("expected an integer number of nanoseconds")
+
+
+def _serialize_duration(value: timedelta) -> int:
+    return (value.days * 86_400 + value.seconds) * 1_000_000_000 + value.microseconds * 1000
+
+
+GoDuration = Annotated[
+    timedelta,
+    PlainValidator(_validate_duration),
+    PlainSerializer(_serialize_duration, when_used="json"),
+    WithJsonSchema({"type": "integer", "description": "nanoseconds"}),
+]
+"""Go ``time.Duration``: an integer number of nanoseconds on the wire."""
+
+Header = Union[dict[str, list[str]], None]
+"""Go ``http.Header`` / ``url.Values``: ``{"Key": ["v1", "v2"]}``; ``None`` for a nil map."""
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+
+
+def go_field(
+    alias: str,
+    default: Any = None,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    description: str | None = None,
+) -> Any:
+    """Declare a wire field: ``auth_id: str = go_field("AuthID", "")``.
+
+    ``alias`` is the exact JSON name Go uses. A JSON key that differs from it only by case also
+    decodes into the field, as in Go. This is a plain function rather than ``Field`` so that type
+    checkers take the snake_case attribute as the constructor keyword.
+    """
+    choices: list[str | AliasPath] = [alias]
+    lowered = alias.lower()
+    if lowered != alias:
+        # A JSON key equal to the Python name is consumed by pydantic before it could be seen
+        # as an unknown key, so the one case variant that can collide is named explicitly.
+        choices.append(lowered)
+    extra: dict[str, Any] = {"alias": alias, "validation_alias": AliasChoices(*choices)}
+    if description is not None:
+        extra["description"] = description
+    if default_factory is not None:
+        return Field(default_factory=default_factory, **extra)
+    return Field(default, **extra)
+
+
+@dataclass(frozen=True, slots=True)
+class _FieldShape:
+    alias: str
+    nilable: bool  # Go slice, map, pointer, []byte or interface: JSON null sets it to nil
+    nested: type[GoModel] | None  # model inside the field, if any
+    container: str  # "", "list" or "dict": how ``nested`` sits in the field
+    bytes_container: str | None  # None if no []byte; else "" or "list": where the bytes sit
+
+
+class GoModel(BaseModel):
+    """Base of every wire model: a Go struct as ``encoding/json`` sees it.
+
+    Every default is the Go zero value of the field, so leaving a field out of the JSON output is
+    the same, to Go, as writing it. Construct models with snake_case names; JSON uses the aliases.
+    Validators are built on first use, so a plugin pays only for the models it touches.
+    """
+
+    model_config = ConfigDict(
+        strict=True,
+        extra="allow",
+        validate_by_name=True,
+        validate_by_alias=True,
+        serialize_by_alias=True,
+        val_json_bytes="base64",
+        ser_json_inf_nan="null",
+        defer_build=True,
+    )
+
+    _shapes: ClassVar[dict[str, _FieldShape]]
+    _by_folded_alias: ClassVar[dict[str, str]]
+    _checked_fields: ClassVar[tuple[str, ...]]
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        shapes: dict[str, _FieldShape] = {}
+        for name, info in cls.model_fields.items():
+            nested, container = _nested_model(info.annotation)
+            shapes[name] = _FieldShape(
+                alias=info.alias or name,
+                nilable=_is_nilable(info.annotation),
+                nested=nested,
+                container=container,
+                bytes_container=_bytes_container(info.annotation),
+            )
+        cls._shapes = shapes
+        cls._by_folded_alias = {s.alias.lower(): s.alias for s in shapes.values()}
+        cls._checked_fields = tuple(
+            n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
+        )
+
+
+def _strip_annotated(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _union_members(annotation: Any) -> tuple[Any, ...]:
+    annotation = _strip_annotated(annotation)
+    if get_origin(annotation) in (Union, UnionType):
+        return tuple(_strip_annotated(a) for a in get_args(annotation))
+    return (annotation,)
+
+
+def _is_nilable(annotation: Any) -> bool:
+    members = _union_members(annotation)
+    return type(None) in members or any(get_origin(m) in (list, dict) for m in members)
+
+
+def _bytes_container(annotation: Any) -> str | None:
+    for member in _union_members(annotation):
+        if member is bytes:
+            return ""
+        if get_origin(member) is list and bytes in _union_members(get_args(member)[0]):
+            return "list"
+    return None
+
+
+def _nested_model(annotation: Any) -> tuple[type[GoModel] | None, str]:
+    for member in _union_members(annotation):
+        if isinstance(member, type) and issubclass(member, GoModel):
+            return member, ""
+        origin = get_origin(member)
+        inner = None
+        if origin is list:
+            inner, container = _strip_annotated(get_args(member)[0]), "list"
+        elif origin is dict:
+            inner, container = _strip_annotated(get_args(member)[1]), "dict"
+        if isinstance(inner, type) and issubclass(inner, GoModel):
+            return inner, container
+    return None, ""
+
+
+# --------------------------------------------------------------------------------------------
+# Decoding
+
+
+def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
+    """Decode JSON into ``cls`` the way Go's ``json.Unmarshal`` fills the struct.
+
+    Raises ``WireDecodeError`` for input Go would reject.
+    """
+    try:
+        model = cls.model_validate_json(data, by_name=False)
+    except ValidationError:
+        return _decode_folded(cls, data)
+    if _differs_from_go(model, data):
+        return _decode_folded(cls, data)
+    return model
+
+
+def _differs_from_go(model: GoModel, raw: bytes) -> bool:
+    """Whether the fast decode may have read ``raw`` differently from Go.
+
+    Two things can differ: a key that matches a field only case-insensitively (pydantic keeps it
+    as an unknown key), and base64 that pydantic-core accepts but Go rejects (URL-safe or
+    unpadded). Canonical base64 of the decoded bytes found verbatim in ``raw`` proves the input
+    was canonical, which is what the host always sends.
+    """
+    cls = type(model)
+    extra = model.__pydantic_extra__
+    if extra and any(key.lower() in cls._by_folded_alias for key in extra):
+        return True
+    for name in cls._checked_fields:
+        value = getattr(model, name)
+        if value is None:
+            continue
+        shape = cls._shapes[name]
+        if shape.bytes_container == "":
+            if value and not _sent_canonically(value, raw):
+                return True
+        elif shape.bytes_container == "list":
+            if any(v and not _sent_canonically(v, raw) for v in value):
+                return True
+        elif shape.container == "":
+            if _differs_from_go(value, raw):
+                return True
+        else:
+            items = value if shape.container == "list" else value.values()
+            if any(_differs_from_go(item, raw) for item in items):
+                return True
+    return False
+
+
+def _sent_canonically(value: bytes, raw: bytes) -> bool:
+    """Whether ``raw`` holds ``value`` as standard padded base64.
+
+    Finds the string by the encoding of its first bytes, then checks its length (padding present)
+    and alphabet (no URL-safe characters): cheaper than re-encoding the whole value.
+    """
+    head = binascii.b2a_base64(value[:12], newline=False)
+    start = raw.find(head)
+    if start < 0:
+        return False
+    end = raw.find(b'"', start)
+    if end - start != (len(value) + 2) // 3 * 4:
+        return False
+    return raw.find(b"-", start, end) < 0 and raw.find(b"_", start, end) < 0
+
+
+def _decode_folded(cls: type[_ModelT], data: bytes) -> _ModelT:
+    try:
+        parsed = pydantic_core.from_json(data)
+    except ValueError as exc:
+        raise WireDecodeError(f"invalid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise WireDecodeError(f"cannot decode a JSON {_json_kind(parsed)} into {cls.__name__}")
+    folded = _fold(cls, parsed)
+    try:
+        return cls.model_validate_json(pydantic_core.to_json(folded), by_name=False)
+    except ValidationError as exc:
+        raise WireDecodeError(_describe(exc, cls)) from None
+
+
+def _fold(cls: type[GoModel], obj: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite one JSON object so that a canonical-key decode gives Go's result."""
+    shapes_by_alias = {s.alias: s for s in cls._shapes.values()}
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
+        alias = key if key in shapes_by_alias else cls._by_folded_alias.get(key.lower())
+        if alias is None:
+            continue  # unknown keys are ignored
+        shape = shapes_by_alias[alias]
+        if value is None:
+            if shape.nilable:
+                out[alias] = None
+            continue  # null on a string, number, bool or struct leaves it unchanged
+        out[alias] = _fold_value(shape, value)
+    return out
+
+
+def _fold_value(shape: _FieldShape, value: Any) -> Any:
+    if shape.bytes_container == "":
+        return _fold_bytes(value)
+    if shape.bytes_container == "list" and isinstance(value, list):
+        return [None if v is None else _fold_bytes(v) for v in value]
+    nested = shape.nested
+    if nested is None:
+        return value
+    if shape.container == "" and isinstance(value, dict):
+        return _fold(nested, value)
+    if shape.container == "list" and isinstance(value, list):
+        return [_fold(nested, v) if isinstance(v, dict) else v for v in value]
+    if shape.container == "dict" and isinstance(value, dict):
+        return {k: _fold(nested, v) if isinstance(v, dict) else v for k, v in value.items()}
+    return value
+
+
+def _fold_bytes(value: Any) -> Any:
+    if isinstance(value, str):
+        return _canonical_b64(value)
+    if isinstance(value, list) and all(type(v) is int and 0 <= v <= 255 for v in value):
+        return b64encode(bytes(value))  # Go accepts a JSON array of byte values too
+    return value  # let validation report the wrong type
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null"
+
+
+def _describe(exc: ValidationError, cls: type[GoModel]) -> str:
+    parts = []
+    for error in exc.errors(include_url=False):
+        where = ".".join(str(p) for p in error["loc"]) or cls.__name__
+        parts.append(f"{where}: {error['msg']}")
+    return f"cannot decode {cls.__name__}: " + "; ".join(parts)
+
+
+# --------------------------------------------------------------------------------------------
+# Encoding
+
+
+def encode(model: GoModel) -> bytes:
+    """Encode ``model`` as compact JSON that Go decodes to the intended values.
+
+    Fields holding their zero value are left out; Go reads a missing key as the zero value.
+    """
+    return model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
