@@ -54,6 +54,9 @@ type step struct {
 	Metadata map[string]any  `json:"metadata,omitempty"`
 	// models_for_auth
 	Auth *authInput `json:"auth,omitempty"`
+	// copy_file / remove_file (to stage a new plugin version while the host keeps running)
+	From string `json:"from,omitempty"`
+	To   string `json:"to,omitempty"`
 }
 
 type authInput struct {
@@ -64,11 +67,11 @@ type authInput struct {
 }
 
 type pluginView struct {
-	ID            string                           `json:"id"`
-	Priority      int                              `json:"priority"`
-	Metadata      pluginapi.Metadata               `json:"metadata"`
-	SupportsOAuth bool                             `json:"supports_oauth"`
-	OAuthProvider string                           `json:"oauth_provider"`
+	ID            string                            `json:"id"`
+	Priority      int                               `json:"priority"`
+	Metadata      pluginapi.Metadata                `json:"metadata"`
+	SupportsOAuth bool                              `json:"supports_oauth"`
+	OAuthProvider string                            `json:"oauth_provider"`
 	Menus         []pluginhost.RegisteredPluginMenu `json:"menus"`
 }
 
@@ -235,6 +238,18 @@ func runStep(ctx context.Context, host *pluginhost.Host, sc scenario, st step) (
 	case "shutdown_all":
 		host.ShutdownAllContext(ctx)
 		return map[string]any{"op": st.Op}, nil
+	case "copy_file":
+		data, errRead := os.ReadFile(st.From)
+		if errRead != nil {
+			return nil, errRead
+		}
+		if errWrite := os.WriteFile(st.To, data, 0o755); errWrite != nil {
+			return nil, errWrite
+		}
+		return map[string]any{"op": st.Op}, nil
+	case "remove_file":
+		errRemove := os.Remove(st.To)
+		return map[string]any{"op": st.Op, "error": errText(errRemove)}, nil
 	case "sleep_ms":
 		var ms int
 		_ = json.Unmarshal(st.Request, &ms)
