@@ -8,7 +8,6 @@ in a terminal summary section so it shows in the CI log with or without ``-s``.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 import time
 from pathlib import Path
@@ -17,8 +16,6 @@ from typing import Any
 import pytest
 
 from tests.conformance import harness
-
-REQUIRED_REFERENCE_PLUGINS = ("codex-service-tier", "scheduler", "host-callback-auth-files")
 
 _LATEST: harness.LatestResolution | None = None
 _BUILDS: dict[str, harness.CPABuild] = {}
@@ -58,28 +55,8 @@ def cpa(request: pytest.FixtureRequest) -> harness.CPABuild:
     return _BUILDS[version]
 
 
-@dataclasses.dataclass
-class Artifacts:
-    """Built plugin files by plugin ID, and why the missing ones are missing."""
-
-    paths: dict[str, Path]
-    specs: dict[str, harness.PluginSpec]
-    blocked: dict[str, str]
-    failed: dict[str, str]
-
-    def need(self, *ids: str) -> dict[str, Path]:
-        for plugin_id in ids:
-            if plugin_id in self.failed:
-                pytest.fail(f"building plugin {plugin_id} failed:\n{self.failed[plugin_id]}", pytrace=False)
-        missing = {pid: self.blocked.get(pid, "not built") for pid in ids if pid not in self.paths}
-        if missing:
-            reasons = "; ".join(f"{pid}: {why}" for pid, why in missing.items())
-            pytest.xfail(f"BLOCKED: {reasons}")
-        return {pid: self.paths[pid] for pid in ids}
-
-
 @pytest.fixture(scope="session")
-def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
+def artifacts(tmp_path_factory: pytest.TempPathFactory) -> harness.Artifacts:
     started = time.monotonic()
     out = tmp_path_factory.mktemp("plugin-artifacts")
     paths: dict[str, Path] = {"control": harness.build_control_plugin(out / "c")}
@@ -90,17 +67,22 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     try:
         specs.update(harness.discover_reference_plugins())
     except Exception as exc:  # the SDK or a reference plugin does not import
-        for plugin_id in REQUIRED_REFERENCE_PLUGINS:
+        for plugin_id in harness.REQUIRED_REFERENCE_PLUGINS:
             failed[plugin_id] = f"importing reference_plugins failed: {exc!r}"
     for plugin_id, spec_text in harness.TEST_PLUGIN_SPECS.items():
         try:
             specs[plugin_id] = harness.load_spec(spec_text)
         except Exception as exc:
             failed[plugin_id] = f"importing {spec_text} failed: {exc!r}"
-    for plugin_id in REQUIRED_REFERENCE_PLUGINS:
+    for plugin_id in harness.REQUIRED_REFERENCE_PLUGINS:
         if plugin_id not in specs and plugin_id not in failed:
             blocked[plugin_id] = "reference plugin not in reference_plugins/ yet"
 
+    if harness.standin_requested():
+        paths.update(harness.build_standin_plugins(out / "standin"))
+        harness.evidence("CPA_CONFORMANCE_STANDIN=1: server tests ran C STAND-INS, NOT cpa-sdk plugins: "
+                         f"{sorted(harness.STANDIN_KINDS)}")
+        return harness.Artifacts(paths, specs, {}, {})
     available, detail = harness.build_cli_available()
     for plugin_id, spec in sorted(specs.items()):
         if not available:
@@ -117,7 +99,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
         harness.evidence(f"BLOCKED {plugin_id}: {why}")
     for plugin_id, why in sorted(failed.items()):
         harness.evidence(f"BUILD FAILED {plugin_id}: {why.splitlines()[0] if why else ''}")
-    return Artifacts(paths, specs, blocked, failed)
+    return harness.Artifacts(paths, specs, blocked, failed)
 
 
 @pytest.fixture(scope="session")

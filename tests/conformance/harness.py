@@ -58,10 +58,6 @@ def evidence(line: str) -> None:
         EVIDENCE.append(line)
 
 
-class Blocked(Exception):
-    """Something the test needs is not in the tree yet (reported as xfail, with the reason)."""
-
-
 # -- Go ------------------------------------------------------------------------------------------
 
 
@@ -252,6 +248,31 @@ def build_control_plugin(out_dir: Path) -> Path:
     return artifact
 
 
+STANDIN_KINDS = {
+    "codex-service-tier": "TIER",
+    "scheduler": "SCHED",
+    "candidate-probe": "PROBE",
+    "raising-normalizer": "RAISE",
+    "host-callback-auth-files": "AUTHS",
+}
+
+
+def standin_requested() -> bool:
+    """``CPA_CONFORMANCE_STANDIN=1``: debug the harness with C stand-ins instead of cpa-sdk plugins."""
+    return os.environ.get("CPA_CONFORMANCE_STANDIN", "") == "1"
+
+
+def build_standin_plugins(out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    built = {}
+    for plugin_id, kind in STANDIN_KINDS.items():
+        artifact = out_dir / f"{plugin_id}.so"
+        run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", f"-DKIND_{kind}", "-o", str(artifact),
+             str(CONFORMANCE / "plugins" / "standin.c")], cwd=REPO, timeout=120)
+        built[plugin_id] = artifact
+    return built
+
+
 def install_plugins(artifacts: Mapping[str, Path], plugins_dir: Path, ids: list[str],
                     names: Mapping[str, str] | None = None) -> None:
     """Copy (never symlink: CPA skips symlinks) the artifacts of ``ids`` into ``plugins_dir``."""
@@ -259,6 +280,35 @@ def install_plugins(artifacts: Mapping[str, Path], plugins_dir: Path, ids: list[
     for plugin_id in ids:
         name = (names or {}).get(plugin_id, f"{plugin_id}.so")
         shutil.copy2(artifacts[plugin_id], plugins_dir / name)
+
+
+REQUIRED_REFERENCE_PLUGINS = ("codex-service-tier", "scheduler", "host-callback-auth-files")
+
+
+def _pytest() -> Any:
+    import pytest
+
+    return pytest
+
+
+@dataclasses.dataclass
+class Artifacts:
+    """Built plugin files by plugin ID, and why the missing ones are missing."""
+
+    paths: dict[str, Path]
+    specs: dict[str, harness.PluginSpec]
+    blocked: dict[str, str]
+    failed: dict[str, str]
+
+    def need(self, *ids: str) -> dict[str, Path]:
+        for plugin_id in ids:
+            if plugin_id in self.failed:
+                _pytest().fail(f"building plugin {plugin_id} failed:\n{self.failed[plugin_id]}", pytrace=False)
+        missing = {pid: self.blocked.get(pid, "not built") for pid in ids if pid not in self.paths}
+        if missing:
+            reasons = "; ".join(f"{pid}: {why}" for pid, why in missing.items())
+            _pytest().xfail(f"BLOCKED: {reasons}")
+        return {pid: self.paths[pid] for pid in ids}
 
 
 # -- golden vectors --------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.conformance import harness
-from tests.conformance.conftest import REQUIRED_REFERENCE_PLUGINS, Artifacts
 
 # -- golden vectors --------------------------------------------------------------------------------
 
@@ -59,7 +58,7 @@ def _reference_ids() -> list[str]:
         found = sorted(harness.discover_reference_plugins())
     except Exception:
         found = []
-    return sorted(set(found) | set(REQUIRED_REFERENCE_PLUGINS))
+    return sorted(set(found) | set(harness.REQUIRED_REFERENCE_PLUGINS))
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -110,7 +109,7 @@ def actual_pick(result: dict[str, Any]) -> dict[str, Any]:
 # -- the harness itself ----------------------------------------------------------------------------
 
 
-def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, artifacts: Artifacts,
+def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, artifacts: harness.Artifacts,
                                                      tmp_path: Path) -> None:
     """A plugin written straight in C: proves the loader, CPA build and config plumbing work."""
     harness.install_plugins(artifacts.paths, tmp_path / "plugins", ["control"])
@@ -141,13 +140,13 @@ def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, arti
 
 
 @pytest.mark.parametrize("plugin_id", _reference_ids())
-def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: Artifacts, golden: dict[str, Any],
+def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
                                               tmp_path: Path, plugin_id: str) -> None:
     """CPA loads the Python .so, accepts its registration, and shows golden metadata."""
     artifacts.need(plugin_id)
     cls = artifacts.specs[plugin_id].cls
     matched = golden_registration(golden, cls.name)
-    if plugin_id in REQUIRED_REFERENCE_PLUGINS:
+    if plugin_id in harness.REQUIRED_REFERENCE_PLUGINS:
         assert matched is not None, f"no golden registration named {cls.name!r} for required plugin {plugin_id}"
     expected_metadata = matched[1]["metadata"] if matched else go_metadata(cls)
     expected_caps = matched[1]["capabilities"] if matched else json.loads(
@@ -183,7 +182,7 @@ def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: 
 # -- scheduler: replay the golden vectors through the host's PickAuth -------------------------------
 
 
-def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: Artifacts, golden: dict[str, Any],
+def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
                                               tmp_path: Path) -> None:
     artifacts.need("scheduler")
     steps: list[dict[str, Any]] = [apply({"scheduler": "enabled: true\n"})]
@@ -233,7 +232,7 @@ def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: 
 # -- unload, reload, hot reload, disable/enable ----------------------------------------------------
 
 
-def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: Artifacts, tmp_path: Path) -> None:
+def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
     """dlclose and dlopen again, twice; a sibling's unload; a hot reload to a -v file; disable."""
     paths = artifacts.need("scheduler", "codex-service-tier")
     pick = {"op": "pick", "request": {"Provider": "codex", "Model": "gpt-5.5",
@@ -283,7 +282,7 @@ def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: Artifact
 # -- auth and model providers ----------------------------------------------------------------------
 
 
-def _plugins_with(artifacts: Artifacts, capability_key: str) -> list[str]:
+def _plugins_with(artifacts: harness.Artifacts, capability_key: str) -> list[str]:
     out = []
     for plugin_id, spec in artifacts.specs.items():
         try:
@@ -295,7 +294,7 @@ def _plugins_with(artifacts: Artifacts, capability_key: str) -> list[str]:
     return sorted(out)
 
 
-def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, artifacts: Artifacts,
+def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts,
                                                       golden: dict[str, Any], tmp_path: Path) -> None:
     ids = [pid for pid in _plugins_with(artifacts, "auth_provider") if pid in artifacts.paths]
     if not ids:
@@ -320,7 +319,7 @@ def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, arti
     harness.evidence(f"[{cpa.version}] loader: auth providers {providers} answered ParseAuth/StartLogin via the host")
 
 
-def test_model_providers_through_host(cpa: harness.CPABuild, artifacts: Artifacts, tmp_path: Path) -> None:
+def test_model_providers_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
     ids = [pid for pid in _plugins_with(artifacts, "model_provider") if pid in artifacts.paths]
     if not ids:
         pytest.xfail("BLOCKED: no reference plugin with the model_provider capability in reference_plugins/ yet")

@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.conformance import harness
-from tests.conformance.conftest import Artifacts
 
 KEY_A = "sk-upstream-conformance-a"
 KEY_B = "sk-upstream-conformance-b"
@@ -63,7 +62,8 @@ def report_server(server: harness.CPAServer, label: str, sink: harness.OutboundS
     version = server.build.version
     for line in server.plugin_log_lines():
         harness.evidence(f"[{version}] server/{label}: {line.strip()}")
-    for attempt in sink.attempts:
+    attempts, sink.attempts[:] = list(sink.attempts), []
+    for attempt in attempts:
         harness.evidence(f"[{version}] server/{label}: outbound attempt refused by the local sink: {attempt}")
 
 
@@ -82,7 +82,7 @@ def send(server: harness.CPAServer, upstream: harness.FakeCodexUpstream,
     return received[0]
 
 
-def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPABuild, artifacts: Artifacts,
+def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPABuild, artifacts: harness.Artifacts,
                                                                tmp_path: Path, network: Any) -> None:
     upstream, sink = network
     paths = artifacts.need("codex-service-tier", "scheduler", "candidate-probe", "raising-normalizer")
@@ -121,9 +121,9 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
     # The probe saw the codex-api-key candidates: map CPA's auth IDs to our keys by base URL.
     picks = list(harness.iter_json_lines(probe_out))
     assert picks, f"candidate-probe was never asked to pick:\n{server.log_tail()}"
-    ids_by_base = {c["attributes"].get("base_url"): c["id"] for c in picks[0]["candidates"]}
+    ids_by_base = {(c.get("Attributes") or {}).get("base_url"): c["ID"] for c in picks[0]["Candidates"]}
     id_a, id_b = ids_by_base[upstream.url("/a")], ids_by_base[upstream.url("/b")]
-    assert not any("api_key" in c["attributes"] for pick in picks for c in pick["candidates"]), \
+    assert not any("api_key" in (c.get("Attributes") or {}) for pick in picks for c in pick["Candidates"]), \
         "CPA leaked api_key attributes to a scheduler plugin"
 
     # -- run 2: fast: false and the reference scheduler pinned to key B -------------------------
@@ -170,7 +170,7 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
                      f"after a config hot reload to auth_id={id_a} -> key A ({len(switched)} request(s) to switch)")
 
 
-def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: Artifacts, tmp_path: Path,
+def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path,
                                            network: Any) -> None:
     upstream, sink = network
     paths = artifacts.need("host-callback-auth-files")

@@ -3,7 +3,8 @@
 The server tests need the IDs CPA gives to ``codex-api-key`` credentials, to configure the
 reference scheduler's ``auth_id``. Those IDs are CPA-internal hashes, so instead of recomputing
 them the test asks the host: this plugin appends each ``scheduler.pick`` request's candidates
-(ID, provider and non-sensitive attributes such as ``base_url``) as one JSON line to ``out``.
+(``ID``, ``Provider`` and the non-sensitive ``Attributes`` such as ``base_url``) as one JSON line
+to ``out``, in the keys of CPA's own request.
 """
 
 from __future__ import annotations
@@ -32,10 +33,10 @@ class CandidateProbe(Plugin[Config], Scheduler):
         out = self.config.out
         if out:
             candidates = [
-                {"id": c.id, "provider": c.provider, "attributes": dict(c.attributes or {})}
+                {"ID": c.id, "Provider": c.provider, "Attributes": dict(c.attributes or {})}
                 for c in request.candidates or []
             ]
-            line = json.dumps({"model": request.model, "candidates": candidates}, sort_keys=True)
+            line = json.dumps({"Model": request.model, "Candidates": candidates}, sort_keys=True)
             with open(out, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
         return None
