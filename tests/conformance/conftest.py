@@ -82,7 +82,7 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> harness.Artifacts:
         paths.update(harness.build_standin_plugins(out / "standin"))
         harness.evidence("CPA_CONFORMANCE_STANDIN=1: server tests ran C STAND-INS, NOT cpa-sdk plugins: "
                          f"{sorted(harness.STANDIN_KINDS)}")
-        return harness.Artifacts(paths, specs, {}, {})
+        return harness.Artifacts(paths, specs, {}, {}, standin=True)
     available, detail = harness.build_cli_available()
     for plugin_id, spec in sorted(specs.items()):
         if not available:

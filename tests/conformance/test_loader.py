@@ -143,7 +143,7 @@ def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, arti
 def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
                                               tmp_path: Path, plugin_id: str) -> None:
     """CPA loads the Python .so, accepts its registration, and shows golden metadata."""
-    artifacts.need(plugin_id)
+    artifacts.need_sdk_built(plugin_id)
     cls = artifacts.specs[plugin_id].cls
     matched = golden_registration(golden, cls.name)
     if plugin_id in harness.REQUIRED_REFERENCE_PLUGINS:
@@ -184,7 +184,7 @@ def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: 
 
 def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
                                               tmp_path: Path) -> None:
-    artifacts.need("scheduler")
+    artifacts.need_sdk_built("scheduler")
     steps: list[dict[str, Any]] = [apply({"scheduler": "enabled: true\n"})]
     expectations: list[tuple[int, Any]] = []  # (index of the result, expectation)
     config_ok = True
@@ -234,7 +234,7 @@ def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: 
 
 def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
     """dlclose and dlopen again, twice; a sibling's unload; a hot reload to a -v file; disable."""
-    paths = artifacts.need("scheduler", "codex-service-tier")
+    paths = artifacts.need_sdk_built("scheduler", "codex-service-tier")
     pick = {"op": "pick", "request": {"Provider": "codex", "Model": "gpt-5.5",
                                       "Candidates": [{"ID": "a1"}, {"ID": "a2"}]}}
     both = {"scheduler": "enabled: true\nauth_id: a2\n", "codex-service-tier": "enabled: true\nfast: true\n"}
@@ -261,8 +261,8 @@ def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: harness.
     run = harness.run_loader(cpa, scenario(tmp_path, steps))
     ids = [sorted(p["id"] for p in r["plugins"]) for r in by_op(run, "registered")]
     assert ids == [
-        ["codex-service-tier", "scheduler"], ["scheduler"], [], ["codex-service-tier", "scheduler"], [],
-        ["codex-service-tier", "scheduler"], ["codex-service-tier", "scheduler"], [],
+        ["codex-service-tier", "scheduler"], ["scheduler"], [], ["codex-service-tier", "scheduler"],
+        ["codex-service-tier"], ["codex-service-tier", "scheduler"], ["codex-service-tier", "scheduler"], [],
         ["codex-service-tier", "scheduler"], [],
     ], ids
     picked = [r["response"]["AuthID"] if r["handled"] else None for r in by_op(run, "pick")]
