@@ -8,6 +8,7 @@ so nothing leaves the machine. Each run asserts on what the upstream received.
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from collections.abc import Iterator
@@ -80,6 +81,71 @@ def send(server: harness.CPAServer, upstream: harness.FakeCodexUpstream,
     received = only_responses(upstream.take())
     assert len(received) == 1, [r.path for r in received]
     return received[0]
+
+
+def listing_view(registration: dict[str, Any]) -> dict[str, Any]:
+    """A golden registration as ``GET /v0/management/plugins`` shows it (snake_case keys)."""
+    meta = registration["metadata"]
+    fields = [{"name": f["Name"], "type": f["Type"], "enum_values": f.get("EnumValues"),
+               "description": f["Description"]} for f in meta.get("ConfigFields") or []]
+    return {"name": meta["Name"], "version": meta["Version"], "author": meta["Author"],
+            "github_repository": meta["GitHubRepository"], "logo": meta.get("Logo", ""), "config_fields": fields}
+
+
+def unescaped(value: Any) -> Any:
+    """CPA HTML-escapes strings in the management listing; compare the text itself."""
+    if isinstance(value, str):
+        return html.unescape(value)
+    if isinstance(value, list):
+        return [unescaped(v) for v in value]
+    if isinstance(value, dict):
+        return {k: unescaped(v) for k, v in value.items()}
+    return value
+
+
+def golden_registration_named(golden: dict[str, Any], name: str) -> dict[str, Any]:
+    for steps in golden.values():
+        if isinstance(steps, list):
+            for step in steps:
+                if step.get("method") == "plugin.register":
+                    envelope = json.loads(step["out"])
+                    if envelope.get("ok") and envelope["result"]["metadata"]["Name"] == name:
+                        result: dict[str, Any] = envelope["result"]
+                        return result
+    raise AssertionError(f"no golden registration named {name}")
+
+
+def management_listing(server: harness.CPAServer) -> dict[str, dict[str, Any]]:
+    status, _, body = server.request("GET", "/v0/management/plugins",
+                                     headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"})
+    assert status == 200, (status, body[:500])
+    return {entry["id"]: entry for entry in json.loads(body)["plugins"]}
+
+
+def test_management_lists_reference_plugins_as_golden(cpa: harness.CPABuild, artifacts: harness.Artifacts,
+                                                      golden: dict[str, Any], tmp_path: Path, network: Any) -> None:
+    """CPA's own management API shows the metadata and config fields of the golden examples."""
+    upstream, sink = network
+    ids = ["codex-service-tier", "scheduler"]
+    paths = artifacts.need_sdk_built(*ids)
+    work = tmp_path / "run-listing"
+    harness.install_plugins(paths, work / "plugins", ids)
+    config = harness.server_config(harness.free_port(), work, {pid: {"enabled": True} for pid in ids},
+                                   codex_keys(upstream))
+    with harness.CPAServer(cpa, work, config, sink) as server:
+        for plugin_id in ids:
+            server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
+        listing = management_listing(server)
+        report_server(server, "listing", sink)
+    for plugin_id in ids:
+        entry = listing[plugin_id]
+        assert entry["registered"] and entry["effective_enabled"], entry
+        expected = listing_view(golden_registration_named(golden, plugin_id))
+        assert unescaped(entry["metadata"]) == expected, (plugin_id, entry["metadata"])
+        assert unescaped(entry["config_fields"]) == expected["config_fields"]
+        assert entry["supports_oauth"] is False
+        harness.evidence(f"[{cpa.version}] server: GET /v0/management/plugins shows {plugin_id} registered with "
+                         f"golden metadata and config fields {[f['name'] for f in expected['config_fields']]}")
 
 
 def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPABuild, artifacts: harness.Artifacts,
@@ -171,7 +237,7 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
 
 
 def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path,
-                                           network: Any) -> None:
+                                           golden: dict[str, Any], network: Any) -> None:
     upstream, sink = network
     paths = artifacts.need("host-callback-auth-files")
     work = tmp_path / "run-resource"
@@ -197,7 +263,13 @@ def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: har
         assert DUMMY_AUTH_FILE.encode() in body, body.decode(errors="replace")[:3000]
         missing_status, _, _ = server.request("GET", "/v0/resource/plugins/host-callback-auth-files/nope")
         assert missing_status == 404
+        menus = management_listing(server)["host-callback-auth-files"]["menus"]
         assert server.alive
         report_server(server, "resource", sink)
+    if not artifacts.standin:
+        resources = [json.loads(step["out"])["result"]["resources"] for step in golden["host_callback_auth_files_go"]
+                     if step["method"] == "management.register"][0]
+        assert unescaped(menus) == [{"path": f"/v0/resource/plugins/host-callback-auth-files{r['Path']}",
+                                     "menu": r["Menu"], "description": r["Description"]} for r in resources]
     harness.evidence(f"[{cpa.version}] server: GET {path} -> 200 text/html listing {DUMMY_AUTH_FILE} "
                      "(plugin called host.auth.list through the real host)")
