@@ -83,6 +83,21 @@ def send(server: harness.CPAServer, upstream: harness.FakeCodexUpstream,
     return received[0]
 
 
+def test_server_harness_with_control_c_plugin(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path,
+                                               network: Any) -> None:
+    """CPA's server loads the C control plugin and proxies to the fake upstream: the harness works."""
+    upstream, sink = network
+    work = tmp_path / "run-control"
+    harness.install_plugins(artifacts.paths, work / "plugins", ["control"])
+    config = harness.server_config(harness.free_port(), work, {"control": {"enabled": True}}, codex_keys(upstream))
+    with harness.CPAServer(cpa, work, config, sink) as server:
+        server.wait_for_log("pluginhost: plugin registered plugin_id=control")
+        received = send(server, upstream, OTHER_MODEL_BODY)
+        assert received.json()["model"] == "gpt-5.4"
+        assert key_of(received) in ("A", "B")
+        report_server(server, "control(C)", sink)
+
+
 def listing_view(registration: dict[str, Any]) -> dict[str, Any]:
     """A golden registration as ``GET /v0/management/plugins`` shows it (snake_case keys)."""
     meta = registration["metadata"]
