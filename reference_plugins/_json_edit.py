@@ -1,0 +1,120 @@
+"""Top-level members of a JSON object, read and written as text.
+
+The codex-service-tier example edits request bodies with tidwall/sjson's ``SetBytes``, which
+touches only the bytes of the one value it sets: key order, spacing and every other byte stay as
+the client sent them. Parsing and re-serialising would still change spacing and escapes, so the
+edit here works on the text. Reading works the same way: Go's ``json.RawMessage`` fields keep a
+member's value exactly as it was sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Final
+
+__all__ = ["set_top_level_json", "set_top_level_string", "top_level_members"]
+
+_DECODER: Final = json.JSONDecoder()
+_WHITESPACE: Final = " \t\n\r"
+
+
+def set_top_level_string(body: bytes | None, key: str, value: str) -> bytes | None:
+    """Return ``body`` with top-level ``key`` set to the string ``value``.
+
+    An existing value is replaced where it stands; a new key is appended before the closing
+    brace. A body that is empty or a JSON scalar becomes ``{"key":"value"}``, as with sjson.
+    Returns ``None`` when the body cannot take a key: an array, or text that is not JSON (sjson
+    would write garbage into a body of ``{``; leaving it alone is the sensible answer).
+    """
+    return set_top_level_json(body, key, json.dumps(value, ensure_ascii=False))
+
+
+def set_top_level_json(body: bytes | None, key: str, value_json: str) -> bytes | None:
+    """``set_top_level_string`` for any value, given as JSON text (written as it is)."""
+    member = json.dumps(key) + ":" + value_json
+    if not body or not body.strip():
+        return ("{" + member + "}").encode()
+    stripped = body.lstrip()
+    first = stripped[:1]
+    if first == b"[":
+        return None
+    if first != b"{":
+        return ("{" + member + "}").encode() if _is_json(body) else None
+    quoted_key = json.dumps(key).encode()
+    if quoted_key not in body:
+        # Fast path: the key appears nowhere, so it is appended at the closing brace.
+        end = len(body.rstrip())
+        start = len(body) - len(stripped)
+        if body[end - 1 : end] != b"}":
+            return None
+        inner_empty = not body[start + 1 : end - 1].strip()
+        return body[: end - 1] + (b"" if inner_empty else b",") + member.encode() + b"}"
+    return _set_by_scanning(body, key, member, value_json)
+
+
+def _set_by_scanning(body: bytes, key: str, member: str, value_json: str) -> bytes | None:
+    """The key occurs somewhere: walk the top-level members to find out where."""
+    try:
+        text = body.decode("utf-8")
+        last_end = None
+        for name, value_start, value_end in _members(text):
+            if name == key:
+                return (text[:value_start] + value_json + text[value_end:]).encode()
+            last_end = value_end
+    except (UnicodeDecodeError, ValueError, IndexError):
+        return None
+    close = _skip(text, last_end if last_end is not None else _skip(text, 0) + 1)
+    return (text[:close] + ("," if last_end is not None else "") + member + "}").encode()
+
+
+def top_level_members(body: bytes) -> list[tuple[str, bytes]]:
+    """The members of a JSON object, each value as the exact bytes it was sent as.
+
+    This is what Go's ``json.RawMessage`` fields see. Raises ``ValueError`` if ``body`` is not
+    a JSON object.
+    """
+    text = body.decode("utf-8")
+    if not text.strip().startswith("{"):
+        raise ValueError("not a JSON object")
+    try:
+        return [(name, text[start:end].encode()) for name, start, end in _members(text)]
+    except IndexError:
+        raise ValueError("unexpected end of JSON object") from None
+
+
+def _members(text: str) -> Iterator[tuple[str, int, int]]:
+    """Each top-level member of the object in ``text``: its name and where its value lies."""
+    index = _skip(text, 0) + 1  # past "{"
+    first = True
+    while True:
+        index = _skip(text, index)
+        if text[index] == "}":
+            return
+        if not first:
+            if text[index] != ",":
+                raise ValueError("expected ','")
+            index = _skip(text, index + 1)
+        name, index = _DECODER.raw_decode(text, index)
+        index = _skip(text, index)
+        if not isinstance(name, str) or text[index] != ":":
+            raise ValueError("expected a key and ':'")
+        value_start = _skip(text, index + 1)
+        _, value_end = _DECODER.raw_decode(text, value_start)
+        yield name, value_start, value_end
+        index = value_end
+        first = False
+
+
+def _skip(text: str, index: int) -> int:
+    while index < len(text) and text[index] in _WHITESPACE:
+        index += 1
+    return index
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,31 @@
+"""What the upstream examples have in common: who wrote them and where they live.
+
+Every hand-written upstream example registers version ``0.1.0`` by ``router-for-me`` with CPA's
+repository and logo, on RPC schema 3. ``UpstreamMetadata`` is a mixin holding exactly that, so a
+port names only its ID and capabilities::
+
+    class SchedulerExample(UpstreamMetadata, Plugin[Config], Scheduler):
+        plugin_id = name = "scheduler"
+
+It is a mixin rather than a ``Plugin`` subclass so that ``Plugin[Config]`` stays a direct base,
+which is where the SDK reads the config model from.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Final
+
+__all__ = ["CPA_LOGO", "CPA_REPOSITORY", "UpstreamMetadata"]
+
+CPA_REPOSITORY: Final = "https://github.com/router-for-me/CLIProxyAPI"
+CPA_LOGO: Final = "https://raw.githubusercontent.com/router-for-me/CLIProxyAPI/main/docs/logo.png"
+
+
+class UpstreamMetadata:
+    """Registration metadata shared by the upstream examples (list it before ``Plugin``)."""
+
+    version: ClassVar[str] = "0.1.0"
+    author: ClassVar[str] = "router-for-me"
+    github_repository: ClassVar[str] = CPA_REPOSITORY
+    logo: ClassVar[str] = CPA_LOGO
+    schema_version: ClassVar[int | None] = 3
