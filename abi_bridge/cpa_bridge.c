@@ -1,0 +1,714 @@
+/*
+ * cpa_bridge.c: the C shim that turns a Python plugin into a CLIProxyAPI (CPA) native plugin.
+ *
+ * CPA dlopen()s `<id>.so`, calls `cliproxy_plugin_init`, then `call`/`free_buffer` from any
+ * number of threads at once, then `shutdown` and dlclose() (cpa-protocol.md §1). This file is
+ * compiled once per plugin by `cpa_sdk.build`; everything plugin-specific (the target class, the
+ * Python entry function, sys.path, the Python it was built for) comes from the generated
+ * `cpa_bridge_config.h`. All the real work happens in Python: the shim hands every call to
+ * `endpoint.call(method, request) -> (rc, bytes)` where `endpoint = load(so_path, target,
+ * host_call)` (docs/abi-bridge.md, "The contract").
+ *
+ * Embedding rules this file obeys, and why:
+ *
+ *  R1  Export exactly one symbol, `cliproxy_plugin_init` (built with -fvisibility=hidden). Several
+ *      plugin .so files carry their own copy of this code; hidden symbols keep the copies apart.
+ *      The .so finds itself through a hidden function's address, never through the exported
+ *      name, which another library in global scope could interpose.
+ *  R2  Promote libpython to global scope before Python starts: CPA loads plugins RTLD_LOCAL, and
+ *      since 3.8 extension modules are not linked to libpython, so `import math` would fail with
+ *      "undefined symbol: PyFloat_Type" (dladdr(&Py_Initialize) -> dlopen(RTLD_NOLOAD|GLOBAL)).
+ *  R3  Pin this .so (RTLD_NODELETE here, -z nodelete at link time): CPA dlclose()s on unload and
+ *      may dlopen again. Python keeps pointers into this file (host_call, the capsule destructor,
+ *      the thread-exit destructor), so it must never be unmapped. Consequence: statics survive
+ *      dlclose, so init must rebuild all per-plugin state (one heap struct per init).
+ *  R4  Check the runtime before touching it: if the process already runs a Python (another
+ *      plugin, or a Python process loading us with ctypes), our Py_* symbols bind to it. If its
+ *      major.minor (or free-threading flavour) differs from the build, Python is never touched and
+ *      every call answers an error envelope that says so. Never crash the host.
+ *  R5  Start CPython at most once per process, with an isolated PyConfig (no environment, no user
+ *      site, no signal handlers because Go owns signals, no argv parsing, UTF-8 mode so the host's
+ *      locale does not matter, explicit home and module search paths recorded at build time).
+ *      The critical section is guarded by a process-wide lock that every copy of this shim shares:
+ *      the stdio lock of `stderr` (flockfile), because a pthread_once in one .so cannot see the
+ *      other plugins' copies and CPA can initialise two plugins concurrently.
+ *  R6  Never finalize Python: extension modules (pydantic_core) do not survive re-initialisation,
+ *      and CPA may load the plugin again later. shutdown() only quiesces this plugin.
+ *  R7  Release the GIL before returning to the host (after init and after every call), and hold
+ *      it only while Python runs. Release it around every host->call and host->free_buffer: the Go
+ *      host may block for seconds (host.http.do) or re-enter this plugin from another thread.
+ *  R8  One persistent PyThreadState per OS thread (pthread key, deleted by the key's destructor at
+ *      thread exit). Creating and deleting a thread state per call costs ~9 us; reusing it costs
+ *      ~0.1 us. A thread that already has a thread state (a Python thread calling through ctypes,
+ *      or one another copy of this shim created) uses PyGILState_Ensure/Release instead.
+ *  R9  No Python exception ever escapes into C: every failure of `load` or `call` becomes a JSON
+ *      error envelope with rc 1, so CPA logs the Python error text instead of aborting or fusing.
+ *  R10 Host calls after shutdown never reach the host: an in-flight counter plus a closed flag;
+ *      shutdown waits (without the GIL) until in-flight host calls have returned, then CPA frees
+ *      host_ctx. Stray Python threads get (1, b"") afterwards.
+ *  R11 Memory crossing the ABI is plain malloc/free: responses to the host are malloc'd copies
+ *      freed by our free_buffer; host responses are copied and released with host->free_buffer.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpa_bridge_config.h"
+
+/* ---- the CPA plugin ABI (cpa-protocol.md §1.1; sdk/pluginabi, internal/pluginhost) ---------- */
+
+typedef struct {
+    void *ptr;
+    size_t len;
+} cliproxy_buffer;
+
+typedef int (*cliproxy_host_call_fn)(void *host_ctx, const char *method, const uint8_t *request,
+                                     size_t request_len, cliproxy_buffer *response);
+typedef void (*cliproxy_host_free_fn)(void *ptr, size_t len);
+
+typedef struct {
+    uint32_t abi_version;
+    void *host_ctx;
+    cliproxy_host_call_fn call;
+    cliproxy_host_free_fn free_buffer;
+} cliproxy_host_api;
+
+typedef struct {
+    uint32_t abi_version;
+    int (*call)(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *response);
+    void (*free_buffer)(void *ptr, size_t len);
+    void (*shutdown)(void);
+} cliproxy_plugin_api;
+
+#define CPA_ABI_VERSION 1u
+#define CAPSULE_NAME "cpa_bridge.instance"
+#define METHOD_CACHE_SLOTS 128 /* power of two; CPA has ~50 method names */
+#define METHOD_CACHE_MAXLEN 64
+
+/* ---- per-init state ---------------------------------------------------------------------- */
+
+typedef struct {
+    uint32_t hash;
+    uint32_t len;
+    char name[METHOD_CACHE_MAXLEN];
+    PyObject *str;
+} method_slot;
+
+typedef struct {
+    const cliproxy_host_api *host; /* valid until our shutdown returns */
+    atomic_int host_closed;        /* R10 */
+    atomic_long host_inflight;
+    pthread_mutex_t drain_mu;
+    pthread_cond_t drain_cv;
+    char *fail_env; /* non-NULL: answer this envelope to every call (load failed) */
+    size_t fail_len;
+    int python;          /* Python objects below exist; the capsule owns this struct */
+    PyObject *capsule;   /* our reference to the capsule that owns this struct */
+    PyObject *host_call; /* PyCFunction bound to the capsule */
+    PyObject *endpoint;
+    PyObject *call;     /* bound endpoint.call */
+    PyObject *shutdown; /* bound endpoint.shutdown, or NULL */
+    method_slot methods[METHOD_CACHE_SLOTS]; /* touched only with the GIL held */
+} bridge_instance;
+
+static _Atomic(bridge_instance *) g_inst;                     /* the live instance of this .so */
+static pthread_mutex_t g_lifecycle = PTHREAD_MUTEX_INITIALIZER; /* serialises init/shutdown */
+static pthread_key_t g_tstate_key;                            /* R8 */
+static pthread_once_t g_once = PTHREAD_ONCE_INIT;
+static PyThreadState *g_first_tstate; /* the thread state Py_Initialize made; never deleted */
+static PyInterpreterState *g_interp;
+
+/* ---- small helpers ----------------------------------------------------------------------- */
+
+static size_t json_escape(char *dst, const char *src, size_t n) {
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)src[i];
+        if (c == '"' || c == '\\') {
+            dst[o++] = '\\';
+            dst[o++] = (char)c;
+        } else if (c < 0x20) {
+            memcpy(dst + o, "\\u00", 4);
+            dst[o + 4] = hex[c >> 4];
+            dst[o + 5] = hex[c & 15];
+            o += 6;
+        } else {
+            dst[o++] = (char)c;
+        }
+    }
+    return o;
+}
+
+/* {"ok":false,"error":{"code":...,"message":...}} in a malloc'd buffer. */
+static char *error_envelope(const char *code, const char *msg, size_t msglen, size_t *out_len) {
+    static const char a[] = "{\"ok\":false,\"error\":{\"code\":\"", b[] = "\",\"message\":\"", c[] = "\"}}";
+    size_t clen = strlen(code);
+    char *buf = malloc(sizeof a + sizeof b + sizeof c + 6 * (clen + msglen));
+    if (buf == NULL) return NULL;
+    size_t o = 0;
+    memcpy(buf, a, sizeof a - 1), o += sizeof a - 1;
+    o += json_escape(buf + o, code, clen);
+    memcpy(buf + o, b, sizeof b - 1), o += sizeof b - 1;
+    o += json_escape(buf + o, msg, msglen);
+    memcpy(buf + o, c, sizeof c - 1), o += sizeof c - 1;
+    *out_len = o;
+    return buf;
+}
+
+static int answer_error(cliproxy_buffer *out, const char *code, const char *msg, size_t msglen) {
+    size_t len = 0;
+    char *buf = error_envelope(code, msg, msglen, &len);
+    out->ptr = buf;
+    out->len = buf ? len : 0;
+    return 1;
+}
+
+static int answer_copy(cliproxy_buffer *out, const char *data, size_t len) {
+    char *buf = len ? malloc(len) : NULL;
+    if (buf) memcpy(buf, data, len);
+    out->ptr = buf;
+    out->len = buf ? len : 0;
+    return 1;
+}
+
+static void set_failure(bridge_instance *inst, const char *code, const char *msg) {
+    free(inst->fail_env);
+    inst->fail_env = error_envelope(code, msg, strlen(msg), &inst->fail_len);
+    if (inst->fail_env == NULL) inst->fail_env = strdup("{\"ok\":false,\"error\":{\"code\":\"oom\",\"message\":\"out of memory\"}}");
+    if (inst->fail_env) inst->fail_len = strlen(inst->fail_env);
+}
+
+/* "TypeName: message" of the raised exception, malloc'd, UTF-8; clears the error. GIL held. */
+static char *exception_text(int print_traceback) {
+#if PY_VERSION_HEX >= 0x030C0000
+    PyObject *exc = PyErr_GetRaisedException();
+    if (print_traceback && exc) PyErr_DisplayException(exc);
+#else
+    PyObject *type, *exc, *tb;
+    PyErr_Fetch(&type, &exc, &tb);
+    PyErr_NormalizeException(&type, &exc, &tb);
+    if (print_traceback && exc) PyErr_Display(type, exc, tb);
+    Py_XDECREF(type);
+    Py_XDECREF(tb);
+#endif
+    const char *tname = exc ? Py_TYPE(exc)->tp_name : "SystemError";
+    const char *dot = strrchr(tname, '.');
+    if (dot) tname = dot + 1;
+    const char *msg = "";
+    PyObject *str = exc ? PyObject_Str(exc) : NULL;
+    PyObject *utf8 = str ? PyUnicode_AsEncodedString(str, "utf-8", "backslashreplace") : NULL;
+    if (utf8) msg = PyBytes_AS_STRING(utf8);
+    PyErr_Clear();
+    size_t n = strlen(tname) + strlen(msg) + 3;
+    char *text = malloc(n);
+    if (text) snprintf(text, n, *msg ? "%s: %s" : "%s", tname, msg);
+    Py_XDECREF(utf8);
+    Py_XDECREF(str);
+    Py_XDECREF(exc);
+    return text;
+}
+
+/* ---- R8: thread states ------------------------------------------------------------------- */
+
+static void tstate_destructor(void *value) {
+    PyThreadState *ts = value;
+    /* Leak rather than risk: the first thread state stays with the interpreter, and a process
+     * whose Python is finalizing (ctypes in a Python process) must not be re-entered. */
+    if (ts == NULL || ts == g_first_tstate || !Py_IsInitialized()) return;
+    PyEval_RestoreThread(ts);
+    PyThreadState_Clear(ts);
+    PyThreadState_DeleteCurrent();
+}
+
+static void once_per_mapping(void) {
+    Dl_info self;
+    (void)pthread_key_create(&g_tstate_key, tstate_destructor);
+    /* R3: pin. The handle is leaked on purpose; -z nodelete does the same at link time. */
+    if (dladdr((void *)&once_per_mapping, &self) && self.dli_fname)
+        (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+typedef struct {
+    PyThreadState *ts; /* our persistent state, or NULL when PyGILState was used */
+    PyGILState_STATE gs;
+} gil_token;
+
+static inline void gil_acquire(gil_token *t) {
+    PyThreadState *ts = pthread_getspecific(g_tstate_key);
+    if (ts == NULL) {
+        if (PyGILState_GetThisThreadState() != NULL) {
+            t->ts = NULL;
+            t->gs = PyGILState_Ensure();
+            return;
+        }
+        ts = PyThreadState_New(g_interp); /* also becomes this thread's PyGILState state */
+        (void)pthread_setspecific(g_tstate_key, ts);
+    }
+    t->ts = ts;
+    t->gs = PyGILState_UNLOCKED; /* unused on this path */
+    PyEval_RestoreThread(ts);
+}
+
+/* The thread state this thread holds the GIL with, or NULL; never fails. */
+static inline PyThreadState *current_tstate(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+    return PyThreadState_GetUnchecked();
+#else
+    return _PyThreadState_UncheckedGet();
+#endif
+}
+
+static inline void gil_release(gil_token *t) {
+    if (t->ts)
+        (void)PyEval_SaveThread();
+    else
+        PyGILState_Release(t->gs);
+}
+
+/* ---- R4/R5: the runtime ------------------------------------------------------------------ */
+
+/* NULL if the runtime our symbols bound to is the one we were built for, else why not. */
+static const char *runtime_mismatch(char *buf, size_t n) {
+    const char *v = Py_GetVersion(); /* "3.11.7 (main, ...)": safe before and after init */
+    char *end = NULL;
+    long major = strtol(v, &end, 10), minor = (end && *end == '.') ? strtol(end + 1, NULL, 10) : -1;
+    int ft_runtime = strstr(v, "free-threading") != NULL;
+#ifdef Py_GIL_DISABLED
+    int ft_built = 1;
+#else
+    int ft_built = 0;
+#endif
+    if (major == CPA_BRIDGE_PY_MAJOR && minor == CPA_BRIDGE_PY_MINOR && ft_runtime == ft_built) return NULL;
+    const char *space = strchr(v, ' ');
+    snprintf(buf, n,
+             "plugin built for Python %d.%d%s but the process runs %.*s%s; rebuild the plugin with "
+             "that Python, or load it in a CPA process without other Python plugins",
+             CPA_BRIDGE_PY_MAJOR, CPA_BRIDGE_PY_MINOR, ft_built ? " (free-threaded)" : "",
+             (int)(space ? (size_t)(space - v) : strlen(v)), v, ft_runtime ? " (free-threaded)" : "");
+    return buf;
+}
+
+static PyStatus append_path(PyWideStringList *list, const char *path) {
+    wchar_t *w = Py_DecodeLocale(path, NULL);
+    if (w == NULL) return PyStatus_Error("cannot decode a module search path");
+    PyStatus st = PyWideStringList_Append(list, w);
+    PyMem_RawFree(w);
+    return st;
+}
+
+/* Start Python (once per process) with the isolated configuration. Caller holds the
+ * process-wide lock. Returns NULL or an error message (static or in buf). */
+static const char *start_python(char *buf, size_t n) {
+    static const char *const paths[] = CPA_BRIDGE_SEARCH_PATHS;
+    PyPreConfig pre;
+    PyPreConfig_InitIsolatedConfig(&pre);
+    pre.utf8_mode = 1;
+    PyStatus st = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(st)) goto fail_nocfg;
+
+    PyConfig cfg;
+    PyConfig_InitIsolatedConfig(&cfg);
+    cfg.install_signal_handlers = 0; /* Go owns signals (SA_ONSTACK rules) */
+    cfg.parse_argv = 0;
+    cfg.use_environment = 0;
+    cfg.user_site_directory = 0;
+    cfg.site_import = 0; /* site dirs are added per plugin, after start (see load_plugin) */
+    cfg.pathconfig_warnings = 0;
+    st = PyConfig_SetBytesString(&cfg, &cfg.home, CPA_BRIDGE_HOME);
+    if (PyStatus_Exception(st)) goto fail;
+    st = PyConfig_SetBytesString(&cfg, &cfg.program_name, CPA_BRIDGE_EXECUTABLE);
+    if (PyStatus_Exception(st)) goto fail;
+    cfg.module_search_paths_set = 1;
+    for (size_t i = 0; paths[i]; i++) {
+        st = append_path(&cfg.module_search_paths, paths[i]);
+        if (PyStatus_Exception(st)) goto fail;
+    }
+    st = Py_InitializeFromConfig(&cfg);
+    PyConfig_Clear(&cfg);
+    if (PyStatus_Exception(st)) goto fail_nocfg;
+    return NULL;
+fail:
+    PyConfig_Clear(&cfg);
+fail_nocfg:
+    snprintf(buf, n, "cannot start Python %d.%d (home %s): %s%s%s", CPA_BRIDGE_PY_MAJOR,
+             CPA_BRIDGE_PY_MINOR, CPA_BRIDGE_HOME, st.func ? st.func : "",
+             st.func ? ": " : "", st.err_msg ? st.err_msg : "unknown error");
+    return buf;
+}
+
+/* ---- host_call: Python -> host (R7, R10) --------------------------------------------------- */
+
+static void host_call_leave(bridge_instance *inst) {
+    if (atomic_fetch_sub(&inst->host_inflight, 1) == 1 && atomic_load(&inst->host_closed)) {
+        pthread_mutex_lock(&inst->drain_mu);
+        pthread_cond_broadcast(&inst->drain_cv);
+        pthread_mutex_unlock(&inst->drain_mu);
+    }
+}
+
+static PyObject *rc_bytes(int rc, const char *data, size_t len) {
+    PyObject *b = PyBytes_FromStringAndSize(data, (Py_ssize_t)len);
+    if (b == NULL) return NULL;
+    PyObject *r = PyLong_FromLong(rc);
+    if (r == NULL) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    PyObject *t = PyTuple_New(2);
+    if (t == NULL) {
+        Py_DECREF(b);
+        Py_DECREF(r);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(t, 0, r);
+    PyTuple_SET_ITEM(t, 1, b);
+    return t;
+}
+
+/* host_call(method: str, request: bytes) -> tuple[int, bytes] */
+static PyObject *host_call(PyObject *capsule, PyObject *const *args, Py_ssize_t nargs) {
+    bridge_instance *inst = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    if (inst == NULL) return NULL;
+    if (nargs != 2) return PyErr_Format(PyExc_TypeError, "host_call() takes 2 arguments (%zd given)", nargs);
+    Py_ssize_t mlen;
+    const char *method = PyUnicode_Check(args[0]) ? PyUnicode_AsUTF8AndSize(args[0], &mlen) : NULL;
+    if (method == NULL) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "host_call(): method must be str");
+        return NULL;
+    }
+    if ((size_t)mlen != strlen(method)) return PyErr_Format(PyExc_ValueError, "host_call(): NUL in method");
+    Py_buffer view;
+    if (PyObject_GetBuffer(args[1], &view, PyBUF_SIMPLE) < 0) return NULL;
+
+    int rc = 1;
+    char *copy = NULL;
+    size_t copy_len = 0;
+    atomic_fetch_add(&inst->host_inflight, 1);
+    if (!atomic_load(&inst->host_closed) && inst->host != NULL && inst->host->call != NULL) {
+        const cliproxy_host_api *host = inst->host;
+        PyThreadState *save = PyEval_SaveThread();
+        cliproxy_buffer resp = {NULL, 0};
+        rc = host->call(host->host_ctx, method, view.buf, (size_t)view.len, &resp);
+        if (resp.ptr != NULL) {
+            if (resp.len > 0 && (copy = malloc(resp.len)) != NULL) {
+                memcpy(copy, resp.ptr, resp.len);
+                copy_len = resp.len;
+            }
+            if (host->free_buffer) host->free_buffer(resp.ptr, resp.len);
+        }
+        host_call_leave(inst);
+        PyEval_RestoreThread(save);
+    } else {
+        host_call_leave(inst);
+    }
+    PyBuffer_Release(&view);
+    PyObject *result = rc_bytes(rc, copy ? copy : "", copy_len);
+    free(copy);
+    return result;
+}
+
+static PyMethodDef host_call_def = {"host_call", (PyCFunction)(void (*)(void))host_call, METH_FASTCALL,
+                                    "host_call(method, request) -> (rc, response): call CPA's host->call."};
+
+static void capsule_destructor(PyObject *capsule) {
+    bridge_instance *inst = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
+    if (inst == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    pthread_mutex_destroy(&inst->drain_mu);
+    pthread_cond_destroy(&inst->drain_cv);
+    free(inst->fail_env);
+    free(inst);
+}
+
+/* ---- load: import the entry function and create the endpoint ------------------------------ */
+
+/* Add the recorded paths this plugin needs to sys.path (they may be missing when Python was
+ * started by someone else), and the site directories through site.addsitedir so their .pth
+ * files (editable installs) are honoured. GIL held; returns -1 with an exception set. */
+static int add_paths(void) {
+    static const char *const search[] = CPA_BRIDGE_SEARCH_PATHS;
+    static const char *const sites[] = CPA_BRIDGE_SITE_DIRS;
+    PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
+    if (sys_path == NULL || !PyList_Check(sys_path)) {
+        PyErr_SetString(PyExc_RuntimeError, "sys.path is not a list");
+        return -1;
+    }
+    for (size_t i = 0; search[i]; i++) {
+        PyObject *p = PyUnicode_DecodeFSDefault(search[i]);
+        int has = p ? PySequence_Contains(sys_path, p) : -1;
+        int rc = has == 0 ? PyList_Append(sys_path, p) : has;
+        Py_XDECREF(p);
+        if (rc < 0) return -1;
+    }
+    PyObject *site = NULL;
+    for (size_t i = 0; sites[i]; i++) {
+        PyObject *p = PyUnicode_DecodeFSDefault(sites[i]);
+        int has = p ? PySequence_Contains(sys_path, p) : -1;
+        if (has == 0 && site == NULL) site = PyImport_ImportModule("site");
+        PyObject *r = has == 0 && site ? PyObject_CallMethod(site, "addsitedir", "O", p) : NULL;
+        Py_XDECREF(p);
+        if (has < 0 || (has == 0 && r == NULL)) {
+            Py_XDECREF(site);
+            return -1;
+        }
+        Py_XDECREF(r);
+    }
+    Py_XDECREF(site);
+    return 0;
+}
+
+static const char *so_path(void) {
+    static Dl_info self;
+    if (dladdr((void *)&so_path, &self) && self.dli_fname) return self.dli_fname;
+    return "";
+}
+
+/* GIL held. On failure sets inst->fail_env (code plugin_load_failed) and returns -1. */
+static int load_plugin(bridge_instance *inst) {
+    PyObject *module = NULL, *fn = NULL, *path = NULL, *target = NULL;
+    inst->capsule = PyCapsule_New(inst, CAPSULE_NAME, capsule_destructor);
+    if (inst->capsule == NULL) goto error;
+    inst->python = 1; /* from here on the capsule owns inst */
+    inst->host_call = PyCFunction_New(&host_call_def, inst->capsule);
+    if (inst->host_call == NULL || add_paths() < 0) goto error;
+    module = PyImport_ImportModule(CPA_BRIDGE_ENTRY_MODULE);
+    fn = module ? PyObject_GetAttrString(module, CPA_BRIDGE_ENTRY_FUNCTION) : NULL;
+    path = fn ? PyUnicode_DecodeFSDefault(so_path()) : NULL;
+    target = path ? PyUnicode_FromString(CPA_BRIDGE_TARGET) : NULL;
+    inst->endpoint = target ? PyObject_CallFunctionObjArgs(fn, path, target, inst->host_call, NULL) : NULL;
+    inst->call = inst->endpoint ? PyObject_GetAttrString(inst->endpoint, "call") : NULL;
+    if (inst->call == NULL) goto error;
+    if (!PyCallable_Check(inst->call)) {
+        PyErr_SetString(PyExc_TypeError, CPA_BRIDGE_ENTRY_MODULE ":" CPA_BRIDGE_ENTRY_FUNCTION
+                                         "() returned an endpoint whose 'call' is not callable");
+        goto error;
+    }
+    inst->shutdown = PyObject_GetAttrString(inst->endpoint, "shutdown");
+    if (inst->shutdown == NULL) PyErr_Clear(); /* optional */
+    Py_DECREF(module);
+    Py_DECREF(fn);
+    Py_DECREF(path);
+    Py_DECREF(target);
+    return 0;
+error:;
+    char *text = exception_text(1);
+    set_failure(inst, "plugin_load_failed", text ? text : "out of memory");
+    free(text);
+    Py_XDECREF(module);
+    Py_XDECREF(fn);
+    Py_XDECREF(path);
+    Py_XDECREF(target);
+    Py_CLEAR(inst->call);
+    Py_CLEAR(inst->endpoint);
+    return -1;
+}
+
+/* ---- the plugin API ---------------------------------------------------------------------- */
+
+static void bridge_free(void *ptr, size_t len) {
+    (void)len;
+    free(ptr);
+}
+
+/* A method name as a Python str; cached per instance so the dispatcher's dict lookup hits a
+ * string whose hash is already computed. GIL held. Returns a new reference. */
+static PyObject *method_str(bridge_instance *inst, const char *method) {
+    uint32_t h = 2166136261u;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)method; *p; p++, n++) h = (h ^ *p) * 16777619u;
+#ifndef Py_GIL_DISABLED
+    if (n < METHOD_CACHE_MAXLEN) {
+        for (uint32_t i = 0; i < 8; i++) {
+            method_slot *s = &inst->methods[(h + i) & (METHOD_CACHE_SLOTS - 1)];
+            if (s->str == NULL) {
+                s->str = PyUnicode_DecodeUTF8(method, (Py_ssize_t)n, "surrogateescape");
+                if (s->str == NULL) return NULL;
+                PyUnicode_InternInPlace(&s->str);
+                s->hash = h;
+                s->len = (uint32_t)n;
+                memcpy(s->name, method, n);
+                Py_INCREF(s->str);
+                return s->str;
+            }
+            if (s->hash == h && s->len == n && memcmp(s->name, method, n) == 0) {
+                Py_INCREF(s->str);
+                return s->str;
+            }
+        }
+    }
+#else
+    (void)inst;
+#endif
+    return PyUnicode_DecodeUTF8(method, (Py_ssize_t)n, "surrogateescape");
+}
+
+/* GIL held. Turns endpoint.call's result into the host's buffer; returns rc. */
+static int deliver(PyObject *res, cliproxy_buffer *out) {
+    char why[160];
+    long rc;
+    Py_buffer view;
+    if (!PyTuple_Check(res) || PyTuple_GET_SIZE(res) != 2 || !PyLong_Check(PyTuple_GET_ITEM(res, 0))) {
+        snprintf(why, sizeof why, "endpoint.call must return (int, bytes), got %.80s", Py_TYPE(res)->tp_name);
+        return answer_error(out, "plugin_error", why, strlen(why));
+    }
+    rc = PyLong_AsLong(PyTuple_GET_ITEM(res, 0));
+    if ((rc == -1 && PyErr_Occurred()) || rc < INT32_MIN || rc > INT32_MAX) {
+        PyErr_Clear();
+        snprintf(why, sizeof why, "endpoint.call returned an rc outside the C int range");
+        return answer_error(out, "plugin_error", why, strlen(why));
+    }
+    PyObject *data = PyTuple_GET_ITEM(res, 1);
+    if (PyBytes_CheckExact(data)) {
+        size_t len = (size_t)PyBytes_GET_SIZE(data);
+        if (len) answer_copy(out, PyBytes_AS_STRING(data), len);
+        return (int)rc;
+    }
+    if (PyUnicode_Check(data) || PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        snprintf(why, sizeof why, "endpoint.call must return (int, bytes), got (int, %.80s)", Py_TYPE(data)->tp_name);
+        return answer_error(out, "plugin_error", why, strlen(why));
+    }
+    if (view.len) answer_copy(out, view.buf, (size_t)view.len);
+    PyBuffer_Release(&view);
+    return (int)rc;
+}
+
+static int bridge_call(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *out) {
+    static const char not_loaded[] = "the plugin is not initialised or already shut down";
+    if (out == NULL) return 1;
+    out->ptr = NULL;
+    out->len = 0;
+    if (method == NULL) return answer_error(out, "invalid_method", "method is required", 18);
+    bridge_instance *inst = atomic_load_explicit(&g_inst, memory_order_acquire);
+    if (inst == NULL) return answer_error(out, "plugin_closed", not_loaded, sizeof not_loaded - 1);
+    if (inst->fail_env) return answer_copy(out, inst->fail_env, inst->fail_len);
+
+    gil_token tok;
+    gil_acquire(&tok);
+    int rc;
+    PyObject *args[3] = {NULL, method_str(inst, method), NULL};
+    if (args[1] == NULL) goto exception;
+    args[2] = PyBytes_FromStringAndSize(request_len ? (const char *)request : "", (Py_ssize_t)request_len);
+    if (args[2] == NULL) goto exception;
+    PyObject *res = PyObject_Vectorcall(inst->call, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    if (res == NULL) goto exception;
+    rc = deliver(res, out);
+    Py_DECREF(res);
+    goto done;
+exception:;
+    char *text = exception_text(0);
+    rc = answer_error(out, "plugin_error", text ? text : "out of memory", text ? strlen(text) : 13);
+    free(text);
+done:
+    Py_XDECREF(args[1]);
+    Py_XDECREF(args[2]);
+    gil_release(&tok);
+    return rc;
+}
+
+static void bridge_shutdown(void) {
+    pthread_mutex_lock(&g_lifecycle);
+    bridge_instance *inst = atomic_exchange(&g_inst, NULL);
+    if (inst == NULL) goto out;
+    if (!inst->python) {
+        free(inst->fail_env);
+        pthread_mutex_destroy(&inst->drain_mu);
+        pthread_cond_destroy(&inst->drain_cv);
+        free(inst);
+        goto out;
+    }
+    gil_token tok;
+    gil_acquire(&tok);
+    if (inst->shutdown) { /* host callbacks still work here: the plugin may log or close streams */
+        PyObject *r = PyObject_CallNoArgs(inst->shutdown);
+        if (r == NULL) PyErr_WriteUnraisable(inst->shutdown);
+        Py_XDECREF(r);
+    }
+    gil_release(&tok);
+    /* R10: no host call may start from now on; wait for the ones in flight, without the GIL
+     * (they need it to return). A ctypes caller that holds the GIL (PyDLL) is handled too. */
+    atomic_store(&inst->host_closed, 1);
+    PyThreadState *held = current_tstate() ? PyEval_SaveThread() : NULL;
+    pthread_mutex_lock(&inst->drain_mu);
+    while (atomic_load(&inst->host_inflight) > 0) pthread_cond_wait(&inst->drain_cv, &inst->drain_mu);
+    pthread_mutex_unlock(&inst->drain_mu);
+    if (held) PyEval_RestoreThread(held);
+    inst->host = NULL;
+    gil_acquire(&tok);
+    for (size_t i = 0; i < METHOD_CACHE_SLOTS; i++) Py_CLEAR(inst->methods[i].str);
+    Py_CLEAR(inst->shutdown);
+    Py_CLEAR(inst->call);
+    Py_CLEAR(inst->endpoint);
+    Py_CLEAR(inst->host_call);
+    PyObject *capsule = inst->capsule; /* may free inst: touch nothing after this */
+    inst->capsule = NULL;
+    Py_DECREF(capsule);
+    gil_release(&tok);
+out:
+    pthread_mutex_unlock(&g_lifecycle);
+}
+
+__attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_host_api *host,
+                                                                 cliproxy_plugin_api *plugin) {
+    char msg[512];
+    const char *why;
+    if (plugin == NULL) return 1;
+    pthread_once(&g_once, once_per_mapping);
+    pthread_mutex_lock(&g_lifecycle);
+    if (atomic_load(&g_inst) != NULL) { /* same mapped file initialised twice without shutdown */
+        pthread_mutex_unlock(&g_lifecycle);
+        return 1;
+    }
+    bridge_instance *inst = calloc(1, sizeof *inst);
+    if (inst == NULL) {
+        pthread_mutex_unlock(&g_lifecycle);
+        return 1;
+    }
+    pthread_mutex_init(&inst->drain_mu, NULL);
+    pthread_cond_init(&inst->drain_cv, NULL);
+    inst->host = (host && host->abi_version == CPA_ABI_VERSION) ? host : NULL;
+
+    if ((why = runtime_mismatch(msg, sizeof msg)) != NULL) {
+        set_failure(inst, "python_version_mismatch", why);
+    } else {
+        Dl_info py; /* R2 */
+        if (dladdr((void *)&Py_Initialize, &py) && py.dli_fname)
+            (void)dlopen(py.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
+        why = NULL;
+        flockfile(stderr); /* R5: the process-wide lock shared by every copy of this shim */
+        if (!Py_IsInitialized()) {
+            why = start_python(msg, sizeof msg);
+            if (why == NULL) {
+                g_first_tstate = PyEval_SaveThread(); /* R7 */
+                (void)pthread_setspecific(g_tstate_key, g_first_tstate);
+            }
+        }
+        funlockfile(stderr);
+        if (why != NULL) {
+            set_failure(inst, "plugin_load_failed", why);
+        } else {
+            g_interp = PyInterpreterState_Main();
+            gil_token tok;
+            gil_acquire(&tok);
+            (void)load_plugin(inst);
+            gil_release(&tok);
+        }
+    }
+    plugin->abi_version = CPA_ABI_VERSION;
+    plugin->call = bridge_call;
+    plugin->free_buffer = bridge_free;
+    plugin->shutdown = bridge_shutdown;
+    atomic_store_explicit(&g_inst, inst, memory_order_release);
+    pthread_mutex_unlock(&g_lifecycle);
+    return 0;
+}

@@ -1,0 +1,146 @@
+"""Drives gcc: compiles the C shim (``abi_bridge/cpa_bridge.c``) into ``<id>.so``.
+
+The shim is compiled against this interpreter's headers and linked against its shared libpython,
+with an rpath to libpython's directory, so the ``.so`` needs nothing from the environment at run
+time. Offline: only gcc and the files of the running Python are used.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib.resources import as_file
+from pathlib import Path
+from typing import Final
+
+import abi_bridge
+from cpa_sdk.build.spec import BuildError, BuildSpec
+
+__all__ = ["CFLAGS", "PythonLink", "compile_plugin", "find_gcc", "python_link"]
+
+CFLAGS: Final = (
+    "-std=gnu11",
+    "-O2",
+    "-Wall",
+    "-Wextra",
+    "-Werror",
+    "-fPIC",
+    "-fvisibility=hidden",
+)
+"""Warnings are errors: the shim must stay clean on every supported Python."""
+
+LDFLAGS: Final = (
+    "-shared",
+    "-Wl,-z,nodelete",  # never unmapped by dlclose: Python keeps pointers into it
+    "-Wl,-z,defs",  # every symbol resolved at link time, not in CPA's process
+    "-Wl,--as-needed",
+    "-ldl",
+    "-lpthread",
+)
+
+
+@dataclass(frozen=True)
+class PythonLink:
+    """How to compile against and link with the running interpreter."""
+
+    include_dirs: tuple[str, ...]
+    library: Path
+    """The shared libpython file the ``.so`` links (its SONAME becomes DT_NEEDED)."""
+
+
+def _config(name: str) -> str:
+    value = sysconfig.get_config_var(name)
+    return str(value) if value else ""
+
+
+def _missing_libpython(searched: list[str]) -> BuildError:
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return BuildError(
+        f"this Python ({sys.executable}, {version}) has no shared libpython: sysconfig reports"
+        f" Py_ENABLE_SHARED={_config('Py_ENABLE_SHARED') or 0} and no libpython{_config('LDVERSION') or version}.so*"
+        f" was found in {', '.join(searched) or 'any library directory'}.\n"
+        "CPA loads plugins as shared libraries, so the plugin must link libpython dynamically. Use a Python"
+        " built with --enable-shared, for example:\n"
+        f"  pyenv:          PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install {version}\n"
+        f"  Debian/Ubuntu:  apt install libpython{version}-dev   (or python{version}-dev)\n"
+        f"  Fedora/RHEL:    dnf install python{version.replace('.', '')}-devel   (or python3-devel)\n"
+        "  Docker:         the official python:<version> images and python-build-standalone ship libpython"
+    )
+
+
+def python_link() -> PythonLink:
+    """Locate ``Python.h`` and the shared libpython of the running interpreter."""
+    include = _config("INCLUDEPY")
+    if not include or not (Path(include) / "Python.h").is_file():
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        raise BuildError(
+            f"Python.h not found (sysconfig INCLUDEPY={include or '<unset>'}): install the development headers"
+            f" of Python {version} (Debian/Ubuntu: apt install python{version}-dev; Fedora: python3-devel)"
+        )
+    include_dirs = [include]
+    platinclude = sysconfig.get_path("platinclude")
+    if platinclude and platinclude != include and Path(platinclude).is_dir():
+        include_dirs.append(platinclude)
+
+    ldversion = _config("LDVERSION") or f"{sys.version_info.major}.{sys.version_info.minor}"
+    names = [n for n in (_config("LDLIBRARY"), _config("INSTSONAME")) if n.endswith(".so") or ".so." in n]
+    names += [f"libpython{ldversion}.so", f"libpython{ldversion}.so.1.0"]
+    multiarch = _config("MULTIARCH")
+    dirs = [_config("LIBDIR"), _config("LIBPL")]
+    if multiarch:
+        dirs += [os.path.join(_config("LIBDIR"), multiarch), f"/usr/lib/{multiarch}"]
+    dirs += [os.path.join(sys.base_prefix, "lib"), "/usr/lib64", "/usr/lib", "/usr/local/lib"]
+    searched = [d for d in dict.fromkeys(dirs) if d]
+    for directory in searched:
+        for name in dict.fromkeys(names):
+            candidate = Path(directory) / name
+            if candidate.is_file():
+                return PythonLink(tuple(include_dirs), candidate)
+    raise _missing_libpython(searched)
+
+
+def find_gcc() -> str:
+    gcc = shutil.which("gcc")
+    if gcc is None:
+        raise BuildError("gcc not found on PATH: install a C compiler (Debian/Ubuntu: apt install gcc)")
+    return gcc
+
+
+def compile_plugin(spec: BuildSpec, out_dir: Path, *, log: Callable[[str], None] = lambda _: None) -> Path:
+    """Compile ``spec`` into ``<out_dir>/<plugin_id>.so``, atomically; returns the path."""
+    gcc = find_gcc()
+    link = python_link()
+    log(f"python {spec.python_version[0]}.{spec.python_version[1]}: headers {link.include_dirs[0]}, library {link.library}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    final = out_dir / f"{spec.plugin_id}.so"
+    with tempfile.TemporaryDirectory(prefix="cpa-sdk-build-") as tmp, as_file(abi_bridge.source()) as source:
+        header = Path(tmp) / "cpa_bridge_config.h"
+        header.write_text(spec.render_header(), encoding="utf-8")
+        partial = out_dir / f".{spec.plugin_id}.so.{os.getpid()}.tmp"
+        command = [
+            gcc,
+            *CFLAGS,
+            f"-I{tmp}",
+            *(f"-I{d}" for d in link.include_dirs),
+            str(source),
+            "-o",
+            str(partial),
+            str(link.library),
+            f"-Wl,-rpath,{link.library.parent}",
+            *LDFLAGS,
+        ]
+        log("compiling: " + " ".join(command))
+        try:
+            proc = subprocess.run(command, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                raise BuildError(f"gcc failed (exit {proc.returncode}):\n{proc.stderr.strip() or proc.stdout.strip()}")
+            os.replace(partial, final)  # a running CPA keeps the old inode; never half a file
+        finally:
+            partial.unlink(missing_ok=True)
+    return final

@@ -1,0 +1,647 @@
+/*
+ * cpa_test_host: loads CPA plugin .so files the way CPA's loader does (internal/pluginhost/
+ * loader_unix.go at v7.2.140) and drives them. It does NOT link libpython: whatever Python a
+ * plugin needs, the plugin must bring along, exactly as inside CPA.
+ *
+ * Loading: dlopen(RTLD_NOW|RTLD_LOCAL), dlsym("cliproxy_plugin_init"), a malloc'd host API with
+ * abi_version 1 and a malloc'd host_ctx, init, then the same checks as CPA (rc, abi_version,
+ * call and free_buffer set); on failure: the plugin's shutdown if it set one, then dlclose.
+ * Calls: the request is a malloc'd copy (NULL when empty), the response is copied and released
+ * with the plugin's free_buffer whenever ptr != NULL. Unload: shutdown, host_ctx marked dead,
+ * dlclose. Every host callback is recorded; one arriving on a dead host_ctx is a "late host
+ * call", which CPA would answer by reading freed memory, so it fails the run.
+ *
+ * Output: one JSON object per line. Strings are byte strings: each byte 0x00-0xff is written as
+ * the code point U+0000-U+00FF (decode with .encode("latin-1")).
+ *
+ * Modes:
+ *   script FILE [REPEAT]     run a script (below) REPEAT times
+ *   stress SO THREADS CALLS LOGGERS
+ *                            THREADS threads x CALLS calls of "echo" with unique requests,
+ *                            answers checked byte for byte; LOGGERS more threads call "log"
+ *                            (the plugin calls host.log inside the call) CALLS/10 times each
+ *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]
+ *                            ns per call and calls/s for each thread count (warm, same process)
+ *   coldstart SO [METHOD REQFILE]
+ *                            time dlopen + init + one call (plugin.register) in this process
+ *
+ * Script lines (fields separated by one space; TEXT is the rest of the line, unescaped with
+ * \n \r \t \\ \0 \xHH; the whole-field tokens @null and @empty mean a NULL pointer and a
+ * non-NULL empty buffer):
+ *   load NAME PATH           expect RC TEXT       (previous call: rc (* = any), out contains TEXT)
+ *   call NAME METHOD [TEXT]  hostreply METHOD TEXT (answer for host callbacks; TEXT @rc1 = rc 1)
+ *   unload NAME              sleep MS             stats
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct {
+    void *ptr;
+    size_t len;
+} cliproxy_buffer;
+typedef int (*cliproxy_host_call_fn)(void *, const char *, const uint8_t *, size_t, cliproxy_buffer *);
+typedef void (*cliproxy_host_free_fn)(void *, size_t);
+typedef struct {
+    uint32_t abi_version;
+    void *host_ctx;
+    cliproxy_host_call_fn call;
+    cliproxy_host_free_fn free_buffer;
+} cliproxy_host_api;
+typedef int (*cliproxy_plugin_call_fn)(const char *, const uint8_t *, size_t, cliproxy_buffer *);
+typedef void (*cliproxy_plugin_free_fn)(void *, size_t);
+typedef void (*cliproxy_plugin_shutdown_fn)(void);
+typedef struct {
+    uint32_t abi_version;
+    cliproxy_plugin_call_fn call;
+    cliproxy_plugin_free_fn free_buffer;
+    cliproxy_plugin_shutdown_fn shutdown;
+} cliproxy_plugin_api;
+typedef int (*cliproxy_plugin_init_fn)(const cliproxy_host_api *, cliproxy_plugin_api *);
+
+/* ---- bytes and JSON output ----------------------------------------------------------------- */
+
+typedef struct {
+    char *p;
+    size_t len;
+    int is_null;
+} bytes;
+
+static void put_json_bytes(FILE *f, const char *p, size_t n) {
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        if (c == '"' || c == '\\')
+            fprintf(f, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            fprintf(f, "\\u%04x", c);
+        else
+            fputc(c, f);
+    }
+    fputc('"', f);
+}
+
+static void put_json_str(FILE *f, const char *s) {
+    if (s == NULL)
+        fputs("null", f);
+    else
+        put_json_bytes(f, s, strlen(s));
+}
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bytes unescape(const char *s) {
+    bytes b = {NULL, 0, 0};
+    if (s == NULL || strcmp(s, "@null") == 0) {
+        b.is_null = 1;
+        return b;
+    }
+    if (strcmp(s, "@empty") == 0) {
+        b.p = malloc(1);
+        return b;
+    }
+    size_t n = strlen(s);
+    b.p = malloc(n + 1);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c == '\\' && i + 1 < n) {
+            char e = s[++i];
+            if (e == 'n') c = '\n';
+            else if (e == 'r') c = '\r';
+            else if (e == 't') c = '\t';
+            else if (e == '0') c = '\0';
+            else if (e == 'x' && i + 2 < n) {
+                char hex[3] = {s[i + 1], s[i + 2], 0};
+                c = (char)strtol(hex, NULL, 16);
+                i += 2;
+            } else c = e;
+        }
+        b.p[b.len++] = c;
+    }
+    b.p[b.len] = 0;
+    return b;
+}
+
+static bytes read_file(const char *path) {
+    bytes b = {NULL, 0, 0};
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot read %s\n", path);
+        exit(2);
+    }
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    b.p = malloc((size_t)n + 1);
+    b.len = fread(b.p, 1, (size_t)n, f);
+    fclose(f);
+    while (b.len && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r')) b.len--;
+    return b;
+}
+
+/* ---- the host side: host_ctx, callbacks, recording ------------------------------------------ */
+
+typedef struct {
+    char name[64];
+    atomic_int alive;
+} host_ctx;
+
+typedef struct {
+    char plugin[64];
+    char *method;
+    char *request;
+    size_t request_len;
+    int late;
+} host_record;
+
+static pthread_mutex_t g_rec_mu = PTHREAD_MUTEX_INITIALIZER;
+static host_record *g_recs;
+static size_t g_nrecs, g_caprecs, g_printed;
+static int g_keep_records = 1;
+static atomic_long g_host_calls, g_host_logs, g_late_calls;
+
+typedef struct {
+    char *method;
+    bytes reply;
+    int rc1;
+} host_reply;
+static host_reply g_replies[64];
+static size_t g_nreplies;
+
+static void record(const char *plugin, const char *method, const uint8_t *req, size_t len, int late) {
+    pthread_mutex_lock(&g_rec_mu);
+    if (g_nrecs == g_caprecs) {
+        g_caprecs = g_caprecs ? 2 * g_caprecs : 256;
+        g_recs = realloc(g_recs, g_caprecs * sizeof *g_recs);
+    }
+    host_record *r = &g_recs[g_nrecs++];
+    snprintf(r->plugin, sizeof r->plugin, "%s", plugin);
+    r->method = strdup(method);
+    r->request = malloc(len + 1);
+    if (len) memcpy(r->request, req, len);
+    r->request_len = len;
+    r->late = late;
+    pthread_mutex_unlock(&g_rec_mu);
+}
+
+static int host_call(void *ctx, const char *method, const uint8_t *req, size_t len, cliproxy_buffer *resp) {
+    if (resp) {
+        resp->ptr = NULL;
+        resp->len = 0;
+    }
+    if (ctx == NULL || method == NULL) return 1;
+    host_ctx *c = ctx;
+    if (!atomic_load(&c->alive)) { /* CPA: host_ctx already freed */
+        atomic_fetch_add(&g_late_calls, 1);
+        record(c->name, method, req, len, 1);
+        return 1;
+    }
+    atomic_fetch_add(&g_host_calls, 1);
+    if (strcmp(method, "host.log") == 0) atomic_fetch_add(&g_host_logs, 1);
+    if (g_keep_records) record(c->name, method, req, len, 0);
+    const char *reply = "{\"ok\":true,\"result\":{}}";
+    size_t reply_len = strlen(reply);
+    for (size_t i = 0; i < g_nreplies; i++) {
+        if (strcmp(g_replies[i].method, method) == 0) {
+            if (g_replies[i].rc1) return 1;
+            reply = g_replies[i].reply.p;
+            reply_len = g_replies[i].reply.len;
+        }
+    }
+    if (resp && reply_len) {
+        resp->ptr = malloc(reply_len);
+        memcpy(resp->ptr, reply, reply_len);
+        resp->len = reply_len;
+    }
+    return 0;
+}
+
+static void host_free(void *ptr, size_t len) {
+    (void)len;
+    free(ptr);
+}
+
+static void print_records(void) {
+    pthread_mutex_lock(&g_rec_mu);
+    for (; g_printed < g_nrecs; g_printed++) {
+        host_record *r = &g_recs[g_printed];
+        printf("{\"event\":\"%s\",\"plugin\":", r->late ? "late_host_call" : "host_call");
+        put_json_str(stdout, r->plugin);
+        printf(",\"method\":");
+        put_json_str(stdout, r->method);
+        printf(",\"request\":");
+        put_json_bytes(stdout, r->request, r->request_len);
+        printf("}\n");
+    }
+    pthread_mutex_unlock(&g_rec_mu);
+    fflush(stdout);
+}
+
+/* ---- plugins: load / call / unload, as CPA does --------------------------------------------- */
+
+typedef struct {
+    char name[64];
+    void *handle;
+    cliproxy_host_api *host;
+    host_ctx *ctx;
+    cliproxy_plugin_api api;
+} plugin;
+
+static void close_plugin(plugin *p) {
+    if (p->api.shutdown) p->api.shutdown();
+    p->api.shutdown = NULL;
+    if (p->ctx) atomic_store(&p->ctx->alive, 0); /* kept allocated so late calls are detected */
+    free(p->host);
+    p->host = NULL;
+    if (p->handle) dlclose(p->handle);
+    p->handle = NULL;
+    memset(&p->api, 0, sizeof p->api);
+}
+
+/* Returns NULL on success, else CPA's error text (in a static buffer). */
+static const char *load_plugin(plugin *p, const char *name, const char *path) {
+    static char err[1024];
+    memset(p, 0, sizeof *p);
+    snprintf(p->name, sizeof p->name, "%s", name);
+    p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (p->handle == NULL) {
+        snprintf(err, sizeof err, "dlopen %s: %s", path, dlerror());
+        return err;
+    }
+    cliproxy_plugin_init_fn init = (cliproxy_plugin_init_fn)dlsym(p->handle, "cliproxy_plugin_init");
+    if (init == NULL) {
+        snprintf(err, sizeof err, "missing cliproxy_plugin_init: %s", dlerror());
+        dlclose(p->handle);
+        p->handle = NULL;
+        return err;
+    }
+    p->host = malloc(sizeof *p->host);
+    p->ctx = calloc(1, sizeof *p->ctx);
+    snprintf(p->ctx->name, sizeof p->ctx->name, "%s", name);
+    atomic_store(&p->ctx->alive, 1);
+    p->host->abi_version = 1;
+    p->host->host_ctx = p->ctx;
+    p->host->call = host_call;
+    p->host->free_buffer = host_free;
+    int rc = init(p->host, &p->api);
+    if (rc != 0) {
+        snprintf(err, sizeof err, "cliproxy_plugin_init returned %d", rc);
+    } else if (p->api.abi_version != 1) {
+        snprintf(err, sizeof err, "plugin ABI version %u is not supported", p->api.abi_version);
+    } else if (p->api.call == NULL || p->api.free_buffer == NULL) {
+        snprintf(err, sizeof err, "plugin function table is incomplete");
+    } else {
+        return NULL;
+    }
+    close_plugin(p);
+    return err;
+}
+
+/* One call: request copied into a malloc'd buffer like C.CBytes; response copied out and freed. */
+static int call_plugin(plugin *p, const char *method, const char *req, size_t len, int req_null, bytes *out) {
+    uint8_t *copy = NULL;
+    if (!req_null) {
+        copy = malloc(len ? len : 1);
+        if (len) memcpy(copy, req, len);
+    }
+    cliproxy_buffer resp = {NULL, 0};
+    int rc = p->api.call(method, copy, len, &resp);
+    free(copy);
+    out->p = NULL;
+    out->len = 0;
+    out->is_null = resp.ptr == NULL;
+    if (resp.ptr && resp.len) {
+        out->p = malloc(resp.len);
+        memcpy(out->p, resp.ptr, resp.len);
+        out->len = resp.len;
+    }
+    if (resp.ptr) p->api.free_buffer(resp.ptr, resp.len);
+    return rc;
+}
+
+/* ---- script mode ------------------------------------------------------------------------------ */
+
+#define MAX_PLUGINS 16
+static plugin g_plugins[MAX_PLUGINS];
+
+static plugin *find_plugin(const char *name, int create) {
+    for (int i = 0; i < MAX_PLUGINS; i++)
+        if (g_plugins[i].name[0] && strcmp(g_plugins[i].name, name) == 0) return &g_plugins[i];
+    if (!create) return NULL;
+    for (int i = 0; i < MAX_PLUGINS; i++)
+        if (!g_plugins[i].name[0]) return &g_plugins[i];
+    return NULL;
+}
+
+static char *next_field(char **s) { /* splits off one space-separated field */
+    if (*s == NULL) return NULL;
+    char *f = *s, *sp = strchr(f, ' ');
+    if (sp) {
+        *sp = 0;
+        *s = sp + 1;
+    } else {
+        *s = NULL;
+    }
+    return f;
+}
+
+static int run_script(const char *path, int repeat) {
+    int failures = 0;
+    for (int round = 0; round < repeat; round++) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            fprintf(stderr, "cannot open %s\n", path);
+            return 2;
+        }
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t n;
+        int last_rc = 0, have_last = 0, lineno = 0;
+        bytes last = {NULL, 0, 1};
+        while ((n = getline(&line, &cap, f)) >= 0) {
+            lineno++;
+            while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+            if (n == 0 || line[0] == '#') continue;
+            char *rest = line, *cmd = next_field(&rest);
+            if (strcmp(cmd, "load") == 0) {
+                char *name = next_field(&rest);
+                plugin *p = find_plugin(name, 1);
+                double t0 = now_s();
+                const char *err = load_plugin(p, name, rest);
+                printf("{\"event\":\"load\",\"round\":%d,\"plugin\":", round);
+                put_json_str(stdout, name);
+                printf(",\"error\":");
+                put_json_str(stdout, err);
+                printf(",\"ms\":%.3f}\n", (now_s() - t0) * 1e3);
+                if (err) p->name[0] = 0;
+            } else if (strcmp(cmd, "call") == 0) {
+                char *name = next_field(&rest), *method = next_field(&rest);
+                plugin *p = find_plugin(name, 0);
+                if (!p || !p->handle) {
+                    fprintf(stderr, "line %d: plugin %s not loaded\n", lineno, name);
+                    failures++;
+                    continue;
+                }
+                bytes req = unescape(rest);
+                bytes m = unescape(method); /* NUL-terminated; @null -> NULL */
+                free(last.p);
+                int method_null = m.is_null;
+                last_rc = call_plugin(p, method_null ? NULL : m.p, req.p, req.len, req.is_null, &last);
+                free(m.p);
+                have_last = 1;
+                free(req.p);
+                print_records();
+                printf("{\"event\":\"call\",\"round\":%d,\"plugin\":", round);
+                put_json_str(stdout, name);
+                printf(",\"method\":");
+                put_json_str(stdout, method_null ? NULL : method);
+                printf(",\"rc\":%d,\"out\":", last_rc);
+                if (last.is_null) printf("null");
+                else put_json_bytes(stdout, last.p ? last.p : "", last.len);
+                printf("}\n");
+            } else if (strcmp(cmd, "expect") == 0) {
+                char *rc_s = next_field(&rest);
+                bytes want = unescape(rest ? rest : "");
+                int ok = have_last && (strcmp(rc_s, "*") == 0 || atoi(rc_s) == last_rc);
+                if (ok && want.len) ok = last.p && memmem(last.p, last.len, want.p, want.len) != NULL;
+                if (!ok) failures++;
+                printf("{\"event\":\"expect\",\"round\":%d,\"line\":%d,\"ok\":%s}\n", round, lineno, ok ? "true" : "false");
+                free(want.p);
+            } else if (strcmp(cmd, "unload") == 0) {
+                char *name = next_field(&rest);
+                plugin *p = find_plugin(name, 0);
+                if (p) {
+                    close_plugin(p);
+                    p->name[0] = 0;
+                }
+                print_records();
+                printf("{\"event\":\"unload\",\"round\":%d,\"plugin\":", round);
+                put_json_str(stdout, name);
+                printf("}\n");
+            } else if (strcmp(cmd, "hostreply") == 0) {
+                char *method = next_field(&rest);
+                host_reply *r = &g_replies[g_nreplies++];
+                r->method = strdup(method);
+                r->rc1 = rest && strcmp(rest, "@rc1") == 0;
+                r->reply = unescape(rest ? rest : "");
+            } else if (strcmp(cmd, "sleep") == 0) {
+                usleep((useconds_t)atoi(rest ? rest : "0") * 1000u);
+            } else if (strcmp(cmd, "stats") == 0) {
+                print_records();
+                printf("{\"event\":\"stats\",\"host_calls\":%ld,\"late_host_calls\":%ld}\n", atomic_load(&g_host_calls),
+                       atomic_load(&g_late_calls));
+            } else {
+                fprintf(stderr, "line %d: unknown command %s\n", lineno, cmd);
+                failures++;
+            }
+            fflush(stdout);
+        }
+        free(line);
+        free(last.p);
+        fclose(f);
+    }
+    print_records();
+    long late = atomic_load(&g_late_calls);
+    printf("{\"event\":\"done\",\"failures\":%d,\"late_host_calls\":%ld}\n", failures, late);
+    return failures || late ? 1 : 0;
+}
+
+/* ---- stress mode ------------------------------------------------------------------------------ */
+
+typedef struct {
+    plugin *p;
+    int id, calls, logger;
+    long wrong, done;
+    pthread_barrier_t *start;
+    char first_wrong[256];
+} stress_arg;
+
+static void *stress_thread(void *arg) {
+    stress_arg *a = arg;
+    char req[96], want[160];
+    bytes out;
+    pthread_barrier_wait(a->start);
+    for (int i = 0; i < a->calls; i++) {
+        int rn = snprintf(req, sizeof req, "{\"t\":%d,\"i\":%d}", a->id, i);
+        int wn = snprintf(want, sizeof want, "{\"ok\":true,\"result\":%s}", req);
+        int rc = call_plugin(a->p, a->logger ? "log" : "echo", req, (size_t)rn, 0, &out);
+        if (rc != 0 || out.len != (size_t)wn || memcmp(out.p, want, (size_t)wn) != 0) {
+            if (a->wrong++ == 0)
+                snprintf(a->first_wrong, sizeof a->first_wrong, "rc=%d out=%.*s", rc, (int)(out.len > 200 ? 200 : out.len),
+                         out.p ? out.p : "");
+        }
+        a->done++;
+        free(out.p);
+    }
+    return NULL;
+}
+
+static int run_stress(const char *so, int threads, int calls, int loggers) {
+    plugin p;
+    g_keep_records = 0;
+    const char *err = load_plugin(&p, "stress", so);
+    if (err) {
+        printf("{\"mode\":\"stress\",\"error\":");
+        put_json_str(stdout, err);
+        printf("}\n");
+        return 1;
+    }
+    int total = threads + loggers;
+    pthread_t *tids = calloc((size_t)total, sizeof *tids);
+    stress_arg *args = calloc((size_t)total, sizeof *args);
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)total);
+    double t0 = now_s();
+    for (int i = 0; i < total; i++) {
+        args[i] = (stress_arg){.p = &p, .id = i, .calls = i < threads ? calls : calls / 10, .logger = i >= threads, .start = &start};
+        pthread_create(&tids[i], NULL, stress_thread, &args[i]);
+    }
+    long wrong = 0, done = 0, log_calls = 0;
+    const char *first = "";
+    for (int i = 0; i < total; i++) {
+        pthread_join(tids[i], NULL);
+        wrong += args[i].wrong;
+        done += args[i].done;
+        if (args[i].logger) log_calls += args[i].done;
+        if (args[i].wrong && !*first) first = args[i].first_wrong;
+    }
+    double secs = now_s() - t0;
+    close_plugin(&p);
+    long logs = atomic_load(&g_host_logs), late = atomic_load(&g_late_calls);
+    printf("{\"mode\":\"stress\",\"threads\":%d,\"loggers\":%d,\"calls\":%ld,\"wrong\":%ld,\"log_calls\":%ld,"
+           "\"host_logs\":%ld,\"late_host_calls\":%ld,\"seconds\":%.3f,\"first_wrong\":",
+           threads, loggers, done, wrong, log_calls, logs, late, secs);
+    put_json_str(stdout, first);
+    printf("}\n");
+    return wrong || late || logs != log_calls ? 1 : 0;
+}
+
+/* ---- bench and cold start --------------------------------------------------------------------- */
+
+typedef struct {
+    plugin *p;
+    const char *method;
+    bytes *req;
+    int calls;
+    pthread_barrier_t *start;
+    int last_rc;
+} bench_arg;
+
+static void *bench_thread(void *arg) {
+    bench_arg *a = arg;
+    bytes out;
+    pthread_barrier_wait(a->start);
+    for (int i = 0; i < a->calls; i++) {
+        a->last_rc = call_plugin(a->p, a->method, a->req->p, a->req->len, 0, &out);
+        free(out.p);
+    }
+    return NULL;
+}
+
+static int run_bench(int argc, char **argv) {
+    const char *so = argv[0], *method = argv[1];
+    bytes req = read_file(argv[2]);
+    int calls = atoi(argv[4]);
+    plugin p;
+    g_keep_records = 0;
+    const char *err = load_plugin(&p, "bench", so);
+    if (err) {
+        printf("{\"mode\":\"bench\",\"error\":");
+        put_json_str(stdout, err);
+        printf("}\n");
+        return 1;
+    }
+    bytes out;
+    if (argc >= 7) {
+        bytes setup = read_file(argv[6]);
+        int rc = call_plugin(&p, argv[5], setup.p, setup.len, 0, &out);
+        if (rc != 0) fprintf(stderr, "setup %s returned %d: %.*s\n", argv[5], rc, (int)out.len, out.p ? out.p : "");
+        free(out.p);
+    }
+    int rc = call_plugin(&p, method, req.p, req.len, 0, &out);
+    printf("{\"mode\":\"bench\",\"event\":\"sample\",\"method\":");
+    put_json_str(stdout, method);
+    printf(",\"rc\":%d,\"out\":", rc);
+    put_json_bytes(stdout, out.p ? out.p : "", out.len);
+    printf("}\n");
+    free(out.p);
+    for (int i = 0; i < calls / 10 + 1000; i++) { /* warm up */
+        call_plugin(&p, method, req.p, req.len, 0, &out);
+        free(out.p);
+    }
+    char *list = strdup(argv[3]);
+    for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        int threads = atoi(tok);
+        if (threads < 1) threads = 1;
+        if (threads > 64) threads = 64;
+        pthread_t tids[64];
+        bench_arg args[64];
+        pthread_barrier_t start;
+        pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
+        for (int i = 0; i < threads; i++) {
+            args[i] = (bench_arg){.p = &p, .method = method, .req = &req, .calls = calls, .start = &start};
+            pthread_create(&tids[i], NULL, bench_thread, &args[i]);
+        }
+        pthread_barrier_wait(&start);
+        double t0 = now_s();
+        for (int i = 0; i < threads; i++) pthread_join(tids[i], NULL);
+        double secs = now_s() - t0;
+        double total = (double)calls * threads;
+        printf("{\"mode\":\"bench\",\"method\":");
+        put_json_str(stdout, method);
+        printf(",\"threads\":%d,\"calls\":%.0f,\"seconds\":%.6f,\"ns_per_call\":%.1f,\"calls_per_sec\":%.0f,\"rc\":%d}\n",
+               threads, total, secs, secs * 1e9 / total, total / secs, args[0].last_rc);
+        fflush(stdout);
+        pthread_barrier_destroy(&start);
+    }
+    free(list);
+    close_plugin(&p);
+    return 0;
+}
+
+static int run_coldstart(int argc, char **argv) {
+    double t0 = now_s();
+    plugin p;
+    g_keep_records = 0;
+    const char *err = load_plugin(&p, "cold", argv[0]);
+    double t1 = now_s();
+    int rc = -1;
+    bytes out = {NULL, 0, 1};
+    if (!err && argc >= 3) {
+        bytes req = read_file(argv[2]);
+        rc = call_plugin(&p, argv[1], req.p, req.len, 0, &out);
+    }
+    double t2 = now_s();
+    printf("{\"mode\":\"coldstart\",\"error\":");
+    put_json_str(stdout, err);
+    printf(",\"init_ms\":%.3f,\"call_ms\":%.3f,\"total_ms\":%.3f,\"rc\":%d,\"out\":", (t1 - t0) * 1e3, (t2 - t1) * 1e3,
+           (t2 - t0) * 1e3, rc);
+    put_json_bytes(stdout, out.p ? out.p : "", out.len);
+    printf("}\n");
+    return err ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc >= 3 && strcmp(argv[1], "script") == 0) return run_script(argv[2], argc >= 4 ? atoi(argv[3]) : 1);
+    if (argc == 6 && strcmp(argv[1], "stress") == 0) return run_stress(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc >= 7 && strcmp(argv[1], "bench") == 0) return run_bench(argc - 2, argv + 2);
+    if (argc >= 3 && strcmp(argv[1], "coldstart") == 0) return run_coldstart(argc - 2, argv + 2);
+    fprintf(stderr,
+            "usage: %s script FILE [REPEAT]\n"
+            "       %s stress SO THREADS CALLS LOGGERS\n"
+            "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]\n"
+            "       %s coldstart SO [METHOD REQFILE]\n",
+            argv[0], argv[0], argv[0], argv[0]);
+    return 2;
+}
