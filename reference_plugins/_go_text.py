@@ -4,21 +4,28 @@ The examples' HTML pages and bodies are their product, so the ports must write t
 ``encoding/json`` escapes ``<``, ``>`` and ``&`` (Python's ``json`` does not), ``json.Indent``
 re-indents without re-encoding anything, ``html.EscapeString`` uses numeric entities where
 Python's ``html.escape`` uses ``&#x27;`` and ``&quot;``, and ``strconv.ParseBool`` accepts its own
-list of spellings.
+list of spellings. Requests the examples decode themselves get Go's ``json.Unmarshal``
+rules and error texts, which the pages show.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Any, Final
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+from reference_plugins._json_edit import top_level_members
 
 __all__ = [
+    "GoType",
     "html_escape",
     "json_indent",
     "marshal",
     "marshal_indent",
     "parse_bool",
     "quote",
+    "syntax_error",
+    "unmarshal_struct",
 ]
 
 # What encoding/json escapes beyond Python's json module: HTML-significant characters and the
@@ -278,3 +285,69 @@ def _number(data: bytes, i: int) -> int:
         while i < len(data) and data[i] in _DIGITS:
             i += 1
     return i
+
+
+# -- json.Unmarshal into a plain Go struct ---------------------------------------------------------
+
+GoType = Literal["string", "bool", "json.RawMessage", "map[string][]string"]
+
+
+def unmarshal_struct(data: bytes, struct: str, fields: Mapping[str, GoType]) -> dict[str, Any]:
+    """``json.Unmarshal(data, &v)`` for a struct of ``fields`` (JSON name -> Go type).
+
+    Returns the members that were set, by field name: ``str``, ``bool``, the raw bytes of a
+    ``json.RawMessage``, or a header map. As in Go, names match exactly or else
+    case-insensitively, unknown keys and ``null`` values leave fields alone, the last duplicate
+    wins, and the first type error is reported once every member is read. Raises
+    ``ValueError`` with Go's message.
+    """
+    syntax = syntax_error(data)
+    if syntax is not None:
+        raise ValueError(syntax)
+    text = data.decode("utf-8", errors="replace").lstrip(" \t\r\n")
+    if not text.startswith("{"):
+        kind = _kind(json.loads(data))
+        raise ValueError(f"json: cannot unmarshal {kind} into Go value of type main.{struct}")
+    folded = {name.lower(): name for name in fields}
+    values: dict[str, Any] = {}
+    type_error = ""
+    for key, raw in top_level_members(data):
+        name = key if key in fields else folded.get(key.lower())
+        if name is None:
+            continue
+        go_type = fields[name]
+        if go_type == "json.RawMessage":
+            values[name] = raw
+            continue
+        value = json.loads(raw)
+        if value is None:
+            continue
+        if _fits(value, go_type):
+            values[name] = value
+        elif not type_error:
+            type_error = f"json: cannot unmarshal {_kind(value)} into Go struct field {struct}.{name} of type {go_type}"
+    if type_error:
+        raise ValueError(type_error)
+    return values
+
+
+def _fits(value: Any, go_type: GoType) -> bool:
+    if go_type == "string":
+        return isinstance(value, str)
+    if go_type == "bool":
+        return isinstance(value, bool)
+    return isinstance(value, dict) and all(
+        isinstance(items, list) and all(isinstance(item, str) for item in items) for items in value.values()
+    )
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    return "object" if isinstance(value, dict) else "null"

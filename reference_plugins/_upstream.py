@@ -1,4 +1,5 @@
-"""What the upstream examples have in common: who wrote them and where they live.
+"""What the upstream examples have in common: who wrote them, where they live, how they word
+host failures.
 
 Every hand-written upstream example registers version ``0.1.0`` by ``router-for-me`` with CPA's
 repository and logo, on RPC schema 3. ``UpstreamMetadata`` is a mixin holding exactly that, so a
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 from typing import ClassVar, Final
 
-__all__ = ["CPA_LOGO", "CPA_REPOSITORY", "UpstreamMetadata"]
+from cpa_sdk import HostError, HostUnavailableError
+
+__all__ = ["CPA_LOGO", "CPA_REPOSITORY", "UpstreamMetadata", "host_error_text"]
 
 CPA_REPOSITORY: Final = "https://github.com/router-for-me/CLIProxyAPI"
 CPA_LOGO: Final = "https://raw.githubusercontent.com/router-for-me/CLIProxyAPI/main/docs/logo.png"
@@ -29,3 +32,20 @@ class UpstreamMetadata:
     github_repository: ClassVar[str] = CPA_REPOSITORY
     logo: ClassVar[str] = CPA_LOGO
     schema_version: ClassVar[int | None] = 3
+
+
+def host_error_text(error: HostError) -> str:
+    """How the upstream examples word a failed host callback on their pages.
+
+    A host error envelope reads ``<code>: <message>``; an in-band model-stream error is shown as
+    the host wrote it.
+    """
+    if isinstance(error, HostUnavailableError):
+        return f"host callback {error.method} returned no response, code={error.rc}"
+    if error.code == "invalid_envelope":
+        return f"decode host callback envelope {error.method}: {error.message}"
+    if error.code in ("", "stream_error"):
+        return error.message
+    if error.code == "invalid_result":
+        return f"{error.method}: {error.message}"
+    return f"{error.code}: {error.message}"
