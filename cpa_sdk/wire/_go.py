@@ -24,6 +24,7 @@ path; hand-written requests still decode the way Go would decode them.
 from __future__ import annotations
 
 import binascii
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import UnionType
@@ -51,6 +52,7 @@ __all__ = [
     "GoTime",
     "Header",
     "WireDecodeError",
+    "b64decode",
     "b64encode",
     "decode",
     "encode",
@@ -76,15 +78,15 @@ def b64encode(data: bytes) -> str:
     return binascii.b2a_base64(data, newline=False).decode("ascii")
 
 
-def _canonical_b64(text: str) -> str:
-    """Re-encode base64 ``text`` in canonical form, with Go's strictness.
+def b64decode(text: str) -> bytes:
+    """Decode base64 exactly as Go's ``[]byte`` decoder does.
 
     Go skips ``\r`` and ``\n`` and otherwise wants the standard alphabet with padding.
     """
     if "\n" in text or "\r" in text:
         text = text.replace("\n", "").replace("\r", "")
     try:
-        return b64encode(binascii.a2b_base64(text, strict_mode=True))
+        return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError) as exc:
         raise WireDecodeError(f"illegal base64 data: {exc}") from None
 
@@ -101,6 +103,12 @@ GoBytes = Annotated[
 # time.Time and time.Duration
 
 
+_RFC3339: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:[.,][0-9]+)?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
+"""The shape Go's ``time.Time`` decoder accepts: upper-case ``T`` and ``Z``, seconds required."""
+
+
 def _validate_time(value: Any, info: core_schema.ValidationInfo) -> datetime | None:
     if value is None:
         return None
@@ -108,7 +116,9 @@ def _validate_time(value: Any, info: core_schema.ValidationInfo) -> datetime | N
         if not isinstance(value, str):
             raise ValueError("expected an RFC 3339 time string")
         try:
-            parsed = datetime.fromisoformat(_trim_nanos(value))
+            if not _RFC3339.fullmatch(value):  # fromisoformat alone also takes forms Go rejects
+                raise ValueError
+            parsed = datetime.fromisoformat(_trim_nanos(value.replace(",", ".")))
         except ValueError:
             raise ValueError(f"cannot parse {value!r} as RFC 3339") from None
     elif isinstance(value, datetime):
@@ -233,6 +243,7 @@ class GoModel(BaseModel):
     _shapes: ClassVar[dict[str, _FieldShape]]
     _by_folded_alias: ClassVar[dict[str, str]]
     _checked_fields: ClassVar[tuple[str, ...]]
+    _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -251,6 +262,14 @@ class GoModel(BaseModel):
         cls._by_folded_alias = {s.alias.lower(): s.alias for s in shapes.values()}
         cls._checked_fields = tuple(
             n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
+        )
+        # Payload answers ({"Body": ...}) are the hottest encodes; models made of []byte fields
+        # only are written directly, which skips pydantic's serializer and one copy of the text.
+        bytes_only = shapes and all(
+            s.bytes_container == "" and cls.model_fields[n].default is None for n, s in shapes.items()
+        )
+        cls._bytes_only = (
+            tuple((n, b'"' + s.alias.encode() + b'":"') for n, s in shapes.items()) if bytes_only else None
         )
 
 
@@ -306,12 +325,37 @@ def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
     Raises ``WireDecodeError`` for input Go would reject.
     """
     try:
-        model = cls.model_validate_json(data, by_name=False)
+        model: _ModelT = cls.__pydantic_validator__.validate_json(data, by_name=False)
     except ValidationError:
         return _decode_folded(cls, data)
+    except AttributeError:  # validator not built yet (defer_build): build it once, then retry
+        cls.model_rebuild()
+        return decode(cls, data)
     if _differs_from_go(model, data):
         return _decode_folded(cls, data)
+    _drop_unknown_keys(model)
     return model
+
+
+def _drop_unknown_keys(model: GoModel) -> None:
+    """Forget the keys that matched no field, as Go does.
+
+    The fast decode keeps them as pydantic extras, which ``encode`` would write back and ``==``
+    would compare.
+    """
+    if model.__pydantic_extra__:
+        model.__pydantic_extra__.clear()
+    cls = type(model)
+    for name in cls._checked_fields:
+        shape = cls._shapes[name]
+        value = getattr(model, name)
+        if shape.nested is None or value is None:
+            continue
+        if shape.container == "":
+            _drop_unknown_keys(value)
+        else:
+            for item in value if shape.container == "list" else value.values():
+                _drop_unknown_keys(item)
 
 
 def _differs_from_go(model: GoModel, raw: bytes) -> bool:
@@ -368,6 +412,8 @@ def _decode_folded(cls: type[_ModelT], data: bytes) -> _ModelT:
         parsed = pydantic_core.from_json(data)
     except ValueError as exc:
         raise WireDecodeError(f"invalid JSON: {exc}") from None
+    if parsed is None:
+        return cls()  # Go: null leaves the struct as it is, all zero values
     if not isinstance(parsed, dict):
         raise WireDecodeError(f"cannot decode a JSON {_json_kind(parsed)} into {cls.__name__}")
     folded = _fold(cls, parsed)
@@ -405,15 +451,22 @@ def _fold_value(shape: _FieldShape, value: Any) -> Any:
     if shape.container == "" and isinstance(value, dict):
         return _fold(nested, value)
     if shape.container == "list" and isinstance(value, list):
-        return [_fold(nested, v) if isinstance(v, dict) else v for v in value]
+        return [_fold_element(nested, v) for v in value]
     if shape.container == "dict" and isinstance(value, dict):
-        return {k: _fold(nested, v) if isinstance(v, dict) else v for k, v in value.items()}
+        return {k: _fold_element(nested, v) for k, v in value.items()}
     return value
+
+
+def _fold_element(nested: type[GoModel], value: Any) -> Any:
+    """Fold one struct inside a slice or map; Go reads a ``null`` element as the zero struct."""
+    if value is None:
+        return {}
+    return _fold(nested, value) if isinstance(value, dict) else value
 
 
 def _fold_bytes(value: Any) -> Any:
     if isinstance(value, str):
-        return _canonical_b64(value)
+        return b64encode(b64decode(value))
     if isinstance(value, list) and all(type(v) is int and 0 <= v <= 255 for v in value):
         return b64encode(bytes(value))  # Go accepts a JSON array of byte values too
     return value  # let validation report the wrong type
@@ -448,4 +501,16 @@ def encode(model: GoModel) -> bytes:
 
     Fields holding their zero value are left out; Go reads a missing key as the zero value.
     """
+    bytes_only = model._bytes_only
+    if bytes_only is not None and not model.__pydantic_extra__:
+        values = model.__dict__
+        parts = [b"{"]
+        for name, alias in bytes_only:
+            value = values[name]
+            if value is not None:
+                parts += (alias, binascii.b2a_base64(value, newline=False), b'",')
+        if len(parts) > 1:
+            parts[-1] = b'"'
+        parts.append(b"}")
+        return b"".join(parts)
     return model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)

@@ -1,0 +1,49 @@
+"""The entry point the C shim calls when CPA initialises a built plugin ``.so``.
+
+Kept tiny on purpose: everything here runs inside ``cliproxy_plugin_init``, on a host thread,
+while CPA waits. The shim records ``target`` (``package.module:Class``) at build time and hands
+over its own path and a callable that performs host callbacks.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from cpa_sdk.dispatch import Dispatcher
+from cpa_sdk.errors import PluginLoadError
+from cpa_sdk.host import HostTransport
+from cpa_sdk.plugin import Plugin
+
+__all__ = ["import_plugin", "load", "plugin_id_from_path"]
+
+
+def load(so_path: str, target: str, host_call: HostTransport) -> Dispatcher:
+    """Create the dispatcher that serves the plugin loaded from ``so_path``."""
+    dispatcher = Dispatcher(import_plugin(target), host_call)
+    dispatcher.plugin.loaded_id = plugin_id_from_path(so_path) or dispatcher.plugin_class.plugin_id
+    return dispatcher
+
+
+def import_plugin(target: str) -> type[Plugin]:  # type: ignore[type-arg]
+    """Resolve ``package.module:Class`` to a plugin class, with an error that says what is wrong."""
+    module_name, sep, class_name = target.partition(":")
+    if not sep or not module_name or not class_name:
+        raise PluginLoadError(f"plugin target {target!r} must look like 'package.module:ClassName'")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise PluginLoadError(f"cannot import plugin module {module_name!r}: {exc}") from exc
+    plugin_class = getattr(module, class_name, None)
+    if not (isinstance(plugin_class, type) and issubclass(plugin_class, Plugin)):
+        raise PluginLoadError(f"{target!r} is not a cpa_sdk.Plugin subclass")
+    return plugin_class
+
+
+def plugin_id_from_path(so_path: str) -> str:
+    """The plugin ID CPA derives from the file name: ``<id>`` or ``<id>-v<version>``."""
+    stem = os.path.basename(so_path).rsplit(".", 1)[0]
+    head, sep, version = stem.rpartition("-v")
+    if sep and head and version[:1].isdigit():
+        return head
+    return stem

@@ -1,0 +1,240 @@
+"""The dispatcher: ``(method, request bytes) -> (rc, response bytes)`` for one plugin instance.
+
+This is the only entry point into a plugin. The C shim, the ctypes loader and the in-process test
+harness are all transports in front of it, so what the tests see is what CPA gets.
+
+Never hurt the host: every outcome is an envelope. Return codes follow CPA's examples: 0 for
+answers and for expected errors (``PluginError``, unknown methods); 1 for requests that do not
+decode and for unexpected exceptions, whose traceback goes to ``host.log``. The host treats an
+error envelope the same whatever the rc (cpa-protocol.md §1.6).
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from collections.abc import Callable
+from typing import Any, Final
+
+from cpa_sdk.capabilities import ResponseStreamInterceptor, WireMethod
+from cpa_sdk.config import load_config
+from cpa_sdk.envelope import EMPTY_OK, error_envelope, ok_envelope
+from cpa_sdk.errors import PluginError
+from cpa_sdk.host import Host, HostTransport, _callback_id
+from cpa_sdk.plugin import Plugin
+from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
+from cpa_sdk.wire import (
+    ExecutorStreamChunk,
+    ExecutorStreamResponse,
+    IdentifierResponse,
+    LifecycleRequest,
+    Registration,
+)
+from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
+
+__all__ = ["Dispatcher"]
+
+Route = Callable[[bytes], tuple[int, bytes]]
+
+_LIFECYCLE: Final = ("plugin.register", "plugin.reconfigure")
+
+
+class Dispatcher:
+    """Serves one plugin instance. Thread-safe and re-entrant: CPA calls from many threads at
+    once, and again while a thread waits inside a ``host.*`` callback."""
+
+    def __init__(self, plugin_class: type[Plugin[Any]], transport: HostTransport) -> None:
+        self.plugin_class = plugin_class
+        self.host = Host(transport)
+        self.plugin = plugin_class(self.host)
+        self._pump = StreamPump(self.host, log_failure=self._log_failure)
+        self._configure_lock = threading.Lock()
+        self._last_lifecycle: tuple[bytes, bytes] | None = None
+        self._identifiers: dict[str, bytes] = {}
+        self._routes: dict[str, Route] = {name: self._configure for name in _LIFECYCLE}
+        self._routes["plugin.shutdown"] = self._plugin_shutdown
+        for method in plugin_class.wire_methods():
+            self._routes[method.name] = self._route(method)
+
+    # -- the entry point ------------------------------------------------------------------------
+
+    def call(self, method: str, request: bytes) -> tuple[int, bytes]:
+        """Serve one call. Never raises."""
+        route = self._routes.get(method)
+        if route is None:
+            return 0, error_envelope("unknown_method", f"unknown method: {method}")
+        try:
+            return route(request)
+        except PluginError as exc:
+            return 0, error_envelope(exc.code, exc.message, retryable=exc.retryable, http_status=exc.http_status)
+        except WireDecodeError as exc:
+            return self._invalid_request(method, exc)
+        except BaseException as exc:  # noqa: BLE001 - plugin code must never take the host down
+            self._log_failure(f"{method} failed", exc)
+            return 1, error_envelope("plugin_error", f"{type(exc).__name__}: {exc}")
+
+    def shutdown(self) -> None:
+        """Quiesce the plugin: its shutdown hook, then stop every executor stream (bounded)."""
+        try:
+            self.plugin.on_shutdown()
+        except BaseException as exc:  # noqa: BLE001
+            self._log_failure("on_shutdown failed", exc)
+        self._pump.close()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def _configure(self, raw: bytes) -> tuple[int, bytes]:
+        # plugin.reconfigure arrives on every config reload and every auth change: answer an
+        # unchanged request from the last answer without decoding anything.
+        with self._configure_lock:
+            last = self._last_lifecycle
+            if last is not None and last[0] == raw:
+                return 0, last[1]
+            try:
+                response = self._register(raw)
+            except PluginError as exc:
+                return 1, error_envelope(exc.code, exc.message)
+            self._last_lifecycle = (raw, response)
+            self._identifiers.clear()
+            return 0, response
+
+    def _register(self, raw: bytes) -> bytes:
+        cls = self.plugin_class
+        request = decode(LifecycleRequest, raw) if raw.strip() else LifecycleRequest()
+        host_schema = request.schema_version
+        required = cls.min_schema_version()
+        if required > (host_schema or 1):
+            raise PluginError(
+                "plugin_error",
+                f"{cls.name} requires host schema version {required} or newer; this host speaks "
+                f"{host_schema or 1}: upgrade CLIProxyAPI",
+            )
+        preferred = cls.schema_version or required
+        # A request without schema_version does not say what the host accepts: answer ours.
+        answer = min(preferred, host_schema) if host_schema else preferred
+        config = load_config(cls.config_model, request.config_yaml)
+        self.plugin.on_configure(config)
+        self.plugin._config = config
+        registration = Registration(
+            schema_version=answer, metadata=cls.metadata(), capabilities=cls.capability_flags()
+        )
+        return ok_envelope(encode(registration))
+
+    def _plugin_shutdown(self, raw: bytes) -> tuple[int, bytes]:
+        # Not sent by CPA v7.2.140 (the C shutdown pointer is); answer it without breaking later calls.
+        self.plugin.on_shutdown()
+        return 0, EMPTY_OK
+
+    # -- capability methods -----------------------------------------------------------------------
+
+    def _route(self, method: WireMethod) -> Route:
+        if method.kind == "identifier":
+            return self._identifier_route(method)
+        if method.kind == "stream":
+            return self._stream_route(method)
+        if method.name == "response.intercept_stream_chunk" and _overrides_raw(self.plugin_class):
+            return self._raw_chunk_route()
+        handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
+        request_class = method.request
+        assert request_class is not None
+        response_class = method.response
+        void = method.kind == "void"
+        scoped = "host_callback_id" in request_class.model_fields
+        name = method.name
+
+        def route(raw: bytes) -> tuple[int, bytes]:
+            request = decode(request_class, raw)
+            if scoped:
+                token = _callback_id.set(request.host_callback_id)  # type: ignore[attr-defined]
+                try:
+                    result = handler(request)
+                finally:
+                    _callback_id.reset(token)
+            else:
+                result = handler(request)
+            if result is None or void:
+                return 0, EMPTY_OK
+            if response_class is not None and not isinstance(result, response_class):
+                raise TypeError(f"{name} handler returned {type(result).__name__}, expected {response_class.__name__}")
+            return 0, ok_envelope(encode(result))
+
+        return route
+
+    def _identifier_route(self, method: WireMethod) -> Route:
+        handler: Callable[[], Any] = getattr(self.plugin, method.attr)
+        name = method.name
+        cache = self._identifiers
+
+        def route(raw: bytes) -> tuple[int, bytes]:
+            # CPA asks for identifiers on every sync and routing check; they are constant per
+            # configuration, so the encoded answer is kept until the next reconfigure.
+            cached = cache.get(name)
+            if cached is not None:
+                return 0, cached
+            identifier = handler()
+            if not isinstance(identifier, str):
+                raise TypeError(f"{name} handler returned {type(identifier).__name__}, expected str")
+            response = ok_envelope(encode(IdentifierResponse(identifier=identifier)))
+            cache[name] = response
+            return 0, response
+
+        return route
+
+    def _stream_route(self, method: WireMethod) -> Route:
+        handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
+        request_class = method.request
+        assert request_class is not None
+        pump = self._pump
+
+        def route(raw: bytes) -> tuple[int, bytes]:
+            request: Any = decode(request_class, raw)
+            token = _callback_id.set(request.host_callback_id)
+            try:
+                stream = handler(request)
+                if not isinstance(stream, ExecutorStream):
+                    raise TypeError(f"{method.name} handler returned {type(stream).__name__}, expected ExecutorStream")
+                if stream.inline:
+                    chunks = [ExecutorStreamChunk(payload=bytes(chunk)) for chunk in stream.chunks]
+                    return 0, ok_envelope(encode(ExecutorStreamResponse(headers=stream.headers, chunks=chunks)))
+                if not request.stream_id:
+                    raise PluginError("invalid_request", "stream_id is required for executor.execute_stream")
+                pump.start(request.stream_id, stream.chunks)
+                return 0, ok_envelope(encode(ExecutorStreamResponse(headers=stream.headers)))
+            finally:
+                _callback_id.reset(token)
+
+        return route
+
+    def _raw_chunk_route(self) -> Route:
+        handler = self.plugin.intercept_stream_chunk_raw  # type: ignore[attr-defined]
+
+        def route(raw: bytes) -> tuple[int, bytes]:
+            chunk = StreamChunkView(raw)
+            token = _callback_id.set(chunk.host_callback_id)
+            try:
+                result = handler(chunk)
+            finally:
+                _callback_id.reset(token)
+            return 0, EMPTY_OK if result is None else ok_envelope(encode(result))
+
+        return route
+
+    # -- failures ---------------------------------------------------------------------------------
+
+    def _invalid_request(self, method: str, exc: WireDecodeError) -> tuple[int, bytes]:
+        try:
+            fallback = self.plugin.on_invalid_request(method, exc)
+        except BaseException as hook_exc:  # noqa: BLE001
+            self._log_failure("on_invalid_request failed", hook_exc)
+            fallback = None
+        if isinstance(fallback, GoModel):
+            return 0, ok_envelope(encode(fallback))
+        return 1, error_envelope("plugin_error", f"decode {method} request: {exc}")
+
+    def _log_failure(self, message: str, exc: BaseException) -> None:
+        text = "".join(traceback.format_exception(exc))
+        self.host.log(f"{message}: {type(exc).__name__}: {exc}", level="error", traceback=text)
+
+
+def _overrides_raw(plugin_class: type) -> bool:
+    return getattr(plugin_class, "intercept_stream_chunk_raw") is not ResponseStreamInterceptor.intercept_stream_chunk_raw

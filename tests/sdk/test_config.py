@@ -1,0 +1,88 @@
+"""Config YAML decodes like yaml.v3 into typed fields, and ConfigFields come from the model."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpa_sdk import ConfigError, PluginConfig
+from cpa_sdk.config import config_fields, load_config
+
+from tests.sdk.plugins import RichConfig
+
+
+class Flags(PluginConfig):
+    fast: bool = False
+    label: str = ""
+
+
+@pytest.mark.parametrize("text", ["fast: true", "fast: True", "fast: TRUE", "fast: yes", "fast: on"])
+def test_yaml_11_booleans_read_as_true(text: str) -> None:
+    assert load_config(Flags, text.encode()).fast is True
+
+
+@pytest.mark.parametrize("text", ["label: yes", "label: 3", "label: true", "label: 1.50"])
+def test_string_fields_keep_the_yaml_text(text: str) -> None:
+    assert load_config(Flags, text.encode()).label == text.split(": ", 1)[1]
+
+
+@pytest.mark.parametrize("text", ["fast: 3", "fast: [1]", "fast: {a: 1}", "fast: maybe"])
+def test_wrong_types_are_errors_naming_the_key(text: str) -> None:
+    with pytest.raises(ConfigError, match="fast"):
+        load_config(Flags, text.encode())
+
+
+def test_host_owned_and_unknown_keys_are_ignored() -> None:
+    text = b"enabled: true\npriority: 5\nstore:\n    version: 1.2.3\nunknown: x\nfast: true\n"
+    assert load_config(Flags, text) == Flags(fast=True)
+
+
+def test_empty_or_missing_config_gives_defaults() -> None:
+    assert load_config(RichConfig, b"") == RichConfig()
+    assert load_config(RichConfig, None) == RichConfig()
+    assert load_config(RichConfig, b"# only a comment\n") == RichConfig()
+
+
+def test_nested_four_space_indented_config_with_comments() -> None:
+    text = b"""# CPA re-indents nested blocks to four spaces
+flag: on
+mode: fast      # a comment
+tags:
+    - a
+    - yes
+nested:
+    label: no
+    count: 3
+ratio: 2
+"""
+    config = load_config(RichConfig, text)
+    assert config.flag is True and config.mode == "fast"
+    assert config.tags == ["a", "yes"]
+    assert config.nested.label == "no" and config.nested.count == 3
+    assert config.ratio == 2.0
+
+
+def test_constraints_are_enforced() -> None:
+    with pytest.raises(ConfigError, match="limit"):
+        load_config(RichConfig, b"limit: 0")
+    with pytest.raises(ConfigError, match="mode"):
+        load_config(RichConfig, b"mode: slow")
+
+
+def test_not_a_mapping_is_an_error() -> None:
+    with pytest.raises(ConfigError, match="mapping"):
+        load_config(RichConfig, b"- a\n- b\n")
+    with pytest.raises(ConfigError, match="YAML"):
+        load_config(RichConfig, b"a: [unclosed")
+
+
+def test_config_fields_are_derived_from_the_model() -> None:
+    fields = {f.name: (f.type, f.enum_values, f.description) for f in config_fields(RichConfig)}
+    assert fields == {
+        "flag": ("boolean", None, "A switch."),
+        "mode": ("enum", ["safe", "fast"], "How to run."),
+        "text": ("string", None, "Any text."),
+        "limit": ("integer", None, "At least one."),
+        "ratio": ("number", None, ""),
+        "tags": ("array", None, ""),
+        "nested": ("object", None, ""),
+    }

@@ -1,0 +1,138 @@
+"""The dispatcher: every outcome is an envelope, and the plugin keeps serving."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from cpa_sdk.testing import FakeHost, PluginHarness
+
+from tests.sdk.plugins import Lifecycle, Normalizer, Picker
+
+
+def normalize(harness: PluginHarness, model: str, body: bytes = b"x") -> tuple[int, dict]:
+    request = {"Model": model, "Body": base64.b64encode(body).decode()}
+    result = harness.call_raw("request.normalize", request)
+    return result.rc, result.envelope
+
+
+@pytest.fixture
+def harness() -> PluginHarness:
+    h = PluginHarness(Normalizer)
+    h.register({"text": "!"})
+    return h
+
+
+def test_normal_call(harness: PluginHarness) -> None:
+    assert harness.call("request.normalize", {"Model": "m", "Body": "YQ=="}).body == b"a!"
+
+
+def test_unknown_method_is_rc0_unknown_method(harness: PluginHarness) -> None:
+    result = harness.call_raw("no.such.method", b"{}")
+    assert (result.rc, result.error) == (0, {"code": "unknown_method", "message": "unknown method: no.such.method"})
+
+
+def test_method_of_undeclared_capability_is_unknown(harness: PluginHarness) -> None:
+    assert harness.call_raw("scheduler.pick", b"{}").error["code"] == "unknown_method"
+
+
+@pytest.mark.parametrize("raw", [b"", b"not json", b"[1,2]", b'{"Model":3}', b'{"Body":"e30"}', b'{"Stream":"true"}'])
+def test_undecodable_request_is_rc1_plugin_error(harness: PluginHarness, raw: bytes) -> None:
+    result = harness.call_raw("request.normalize", raw)
+    assert result.rc == 1
+    assert result.error is not None and result.error["code"] == "plugin_error"
+    assert result.error["message"].startswith("decode request.normalize request: ")
+
+
+def test_exception_becomes_plugin_error_logged_and_plugin_keeps_serving(harness: PluginHarness) -> None:
+    rc, envelope = normalize(harness, "boom")
+    assert rc == 1
+    assert envelope["error"] == {"code": "plugin_error", "message": "RuntimeError: exploded"}
+    (log,) = harness.host.calls_to("host.log")
+    entry = log.json()
+    assert entry["level"] == "error" and "exploded" in entry["message"]
+    assert "Traceback" in entry["fields"]["traceback"] and "normalize_request" in entry["fields"]["traceback"]
+    assert normalize(harness, "m")[1]["result"] == {"Body": base64.b64encode(b"x!").decode()}
+
+
+def test_plugin_error_carries_code_and_http_status(harness: PluginHarness) -> None:
+    rc, envelope = normalize(harness, "denied")
+    assert rc == 0
+    assert envelope == {"ok": False, "error": {"code": "denied", "message": "not today", "http_status": 403}}
+
+
+def test_none_answers_empty_result(harness: PluginHarness) -> None:
+    assert normalize(harness, "none") == (0, {"ok": True, "result": {}})
+
+
+def test_wrong_return_type_is_an_error_not_a_crash(harness: PluginHarness) -> None:
+    rc, envelope = normalize(harness, "wrong-type")
+    assert rc == 1 and "expected PayloadResponse" in envelope["error"]["message"]
+
+
+def test_host_callback_id_is_attached_to_host_calls_inside_a_call(harness: PluginHarness) -> None:
+    # request.normalize carries no host_callback_id; management.handle-like methods do. The
+    # Normalizer logs from a method without one, so the log has none.
+    normalize(harness, "log")
+    (log,) = harness.host.calls_to("host.log")
+    assert log.json() == {"level": "warn", "message": "normalizing", "fields": {"model": "log"}}
+
+
+def test_register_answers_the_registration(harness: PluginHarness) -> None:
+    result = harness.call_raw("plugin.register", json.dumps({"config_yaml": "", "schema_version": 3}))
+    assert result.rc == 0
+    registration = result.result
+    assert registration["schema_version"] == 1
+    assert registration["capabilities"] == {"request_normalizer": True}
+    assert registration["metadata"]["Name"] == "Normalizer"
+    assert registration["metadata"]["GitHubRepository"] == "https://github.com/example/tests"
+    assert [f["Name"] for f in registration["metadata"]["ConfigFields"]][:2] == ["flag", "mode"]
+
+
+def test_bad_config_is_rc1_and_previous_config_stays(harness: PluginHarness) -> None:
+    result = harness.call_raw("plugin.reconfigure", {"config_yaml": base64.b64encode(b"limit: 0").decode(), "schema_version": 3})
+    assert result.rc == 1 and result.error["code"] == "plugin_error" and "limit" in result.error["message"]
+    assert harness.plugin.config.text == "!"
+    rejected = harness.call_raw("plugin.reconfigure", {"config_yaml": base64.b64encode(b"text: reject").decode(), "schema_version": 3})
+    assert rejected.error == {"code": "bad_config", "message": "text must not be 'reject'"}
+    assert harness.plugin.config.text == "!"
+
+
+def test_reconfigure_resets_removed_keys_to_defaults(harness: PluginHarness) -> None:
+    harness.reconfigure({"flag": True})
+    assert harness.plugin.config.text == "" and harness.plugin.config.flag is True
+
+
+def test_identical_reconfigure_is_answered_from_cache(harness: PluginHarness) -> None:
+    plugin = harness.plugin
+    before = len(plugin.configured)  # type: ignore[attr-defined]
+    first = [harness.reconfigure({"text": "?"}) for _ in range(100)]
+    assert all(r == first[0] for r in first)
+    assert len(plugin.configured) == before + 1  # type: ignore[attr-defined]
+
+
+def test_schema_is_the_lowest_covering_capped_by_the_host() -> None:
+    with PluginHarness(Lifecycle) as h:
+        assert h.register(schema_version=3).schema_version == 2
+        assert h.reconfigure(schema_version=2).schema_version == 2
+        old_host = h.call_raw("plugin.reconfigure", {"config_yaml": "", "schema_version": 1})
+        assert old_host.rc == 1 and "requires host schema version 2 or newer" in old_host.error["message"]
+    with PluginHarness(Picker) as h:
+        assert h.register(schema_version=3).schema_version == 1
+
+
+def test_plugin_shutdown_method_answers_empty_and_keeps_serving(harness: PluginHarness) -> None:
+    assert harness.call_raw("plugin.shutdown").envelope == {"ok": True, "result": {}}
+    assert normalize(harness, "m")[0] == 0
+
+
+def test_unscripted_host_call_fails_the_test_with_the_call_named() -> None:
+    from cpa_sdk.testing import UnexpectedHostCall
+
+    host = FakeHost(strict_logs=True)
+    with PluginHarness(Normalizer, host=host) as h:
+        h.register()
+        with pytest.raises(UnexpectedHostCall, match=r"unscripted host callback host\.log"):
+            normalize(h, "log")

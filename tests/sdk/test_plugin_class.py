@@ -1,0 +1,95 @@
+"""A broken plugin class fails when it is defined, with a message that says how to fix it."""
+
+from __future__ import annotations
+
+import pytest
+
+from cpa_sdk import Executor, Plugin, RequestInterceptor, ResponseStreamInterceptor, Scheduler
+from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse
+
+from tests.sdk.plugins import META
+
+
+def define(*bases: type, **attrs: object) -> type:
+    namespace = {"plugin_id": "p", "name": "P", **META, **attrs}
+    return type("Candidate", bases, namespace)
+
+
+def pick(self: object, request: SchedulerPickRequest) -> SchedulerPickResponse:
+    return SchedulerPickResponse()
+
+
+def test_valid_class_defines() -> None:
+    cls = define(Plugin, Scheduler, pick_auth=pick)
+    assert [c.capability_key for c in cls.capabilities()] == ["scheduler"]
+
+
+def test_missing_required_method_names_the_signature() -> None:
+    with pytest.raises(TypeError, match=r"Scheduler requires def pick_auth\(self, request: SchedulerPickRequest\)"):
+        define(Plugin, Scheduler)
+
+
+def test_misspelled_method_is_reported_as_missing() -> None:
+    with pytest.raises(TypeError, match="pick_auth"):
+        define(Plugin, Scheduler, pick=pick)
+
+
+def test_wrong_arity_is_reported() -> None:
+    with pytest.raises(TypeError, match="must look like def pick_auth"):
+        define(Plugin, Scheduler, pick_auth=lambda self, request, extra: None)
+
+
+@pytest.mark.parametrize("attr", ["name", "version", "author", "github_repository"])
+def test_blank_metadata_is_rejected(attr: str) -> None:
+    with pytest.raises(TypeError, match=f"{attr} must be a non-blank string"):
+        define(Plugin, Scheduler, pick_auth=pick, **{attr: "  "})
+
+
+@pytest.mark.parametrize("plugin_id", ["", "-lead", "has space", "x" * 129])
+def test_invalid_plugin_id_is_rejected(plugin_id: str) -> None:
+    with pytest.raises(TypeError, match="plugin_id"):
+        define(Plugin, Scheduler, pick_auth=pick, plugin_id=plugin_id)
+
+
+def test_plugin_without_capability_is_rejected() -> None:
+    with pytest.raises(TypeError, match="at least one capability"):
+        define(Plugin)
+
+
+def test_executor_needs_formats() -> None:
+    methods = {"executor_identifier": lambda self: "x", "execute": lambda self, request: None}
+    with pytest.raises(TypeError, match="input_formats must name at least one format"):
+        define(Plugin, Executor, output_formats=("openai",), **methods)
+
+
+def test_request_interceptor_needs_no_method_but_gets_pass_through() -> None:
+    cls = define(Plugin, RequestInterceptor)
+    assert {m.name for m in cls.wire_methods()} == {"request.intercept_before", "request.intercept_after"}
+
+
+def test_stream_interceptor_needs_exactly_one_flavour() -> None:
+    with pytest.raises(TypeError, match="exactly one of intercept_stream_chunk"):
+        define(Plugin, ResponseStreamInterceptor)
+    with pytest.raises(TypeError, match="exactly one of intercept_stream_chunk"):
+        define(
+            Plugin,
+            ResponseStreamInterceptor,
+            intercept_stream_chunk=lambda self, request: None,
+            intercept_stream_chunk_raw=lambda self, chunk: None,
+        )
+    define(Plugin, ResponseStreamInterceptor, intercept_stream_chunk_raw=lambda self, chunk: None)
+
+
+def test_schema_version_below_capabilities_is_rejected() -> None:
+    from cpa_sdk import RequestLifecyclePlugin
+
+    with pytest.raises(TypeError, match="below 2"):
+        define(Plugin, RequestLifecyclePlugin, complete_request=lambda self, request: None, schema_version=1)
+
+
+def test_abstract_intermediate_class_is_not_checked() -> None:
+    class Base(Plugin, Scheduler, abstract=True):
+        pass
+
+    with pytest.raises(TypeError, match="pick_auth"):
+        type("Concrete", (Base,), {"plugin_id": "c", "name": "C", **META})

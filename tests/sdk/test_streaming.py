@@ -1,0 +1,128 @@
+"""Executor streams: inline or async, never deadlocked by the host's 16-chunk buffer."""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+
+from cpa_sdk.testing import FakeHost, HostCall, PluginHarness
+
+from tests.sdk.plugins import Streamer
+
+
+class BufferedStreamHost(FakeHost):
+    """Emulates CPA's stream bridge: 16 queued chunks, drained only after execute_stream returns."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.slots = threading.Semaphore(16)
+        self.returned = threading.Event()
+        self.emit_threads: set[str] = set()
+        self.closed = threading.Event()
+        self.on("host.stream.emit", self._emit)
+        self.on("host.stream.close", lambda call: self.closed.set())
+
+    def _emit(self, call: HostCall) -> None:
+        self.emit_threads.add(threading.current_thread().name)
+        if not self.slots.acquire(timeout=10):
+            raise AssertionError("emit blocked: the buffer never drained")
+
+    def drain(self) -> None:
+        self.returned.set()
+
+        def consumer() -> None:
+            while not self.closed.is_set():
+                self.slots.release()
+                time.sleep(0.0005)
+
+        threading.Thread(target=consumer, daemon=True).start()
+
+
+def test_inline_stream_answers_chunks_in_the_response() -> None:
+    with PluginHarness(Streamer) as h:
+        result = h.call("executor.execute_stream", {"Model": "inline-3", "stream_id": "1"})
+        assert [c.payload for c in result.chunks] == [b"c0", b"c1", b"c2"]
+        assert result.headers == {"X-Mode": ["inline"]}
+        assert h.host.calls == []
+
+
+def test_async_stream_emits_after_return_from_another_thread_and_closes() -> None:
+    host = BufferedStreamHost()
+    with PluginHarness(Streamer, host=host) as h:
+        result = h.call_raw("executor.execute_stream", {"Model": "async-40", "stream_id": "7", "host_callback_id": "3"})
+        assert result.envelope == {"ok": True, "result": {"headers": {"X-Mode": ["async"]}}}
+        host.drain()
+        assert host.closed.wait(10), "stream was never closed"
+        emits = [c.json() for c in host.calls_to("host.stream.emit")]
+        assert [base64.b64decode(e["payload"]) for e in emits] == [f"c{i}".encode() for i in range(40)]
+        assert {e["stream_id"] for e in emits} == {"7"}
+        assert host.calls_to("host.stream.close")[0].json() == {"stream_id": "7"}
+        assert threading.current_thread().name not in host.emit_threads
+
+
+def test_emit_refused_stops_the_generator_and_still_closes() -> None:
+    host = FakeHost()
+    host.on("host.stream.emit", error="stream 5 is not open")
+    done = threading.Event()
+    host.on("host.stream.close", lambda call: done.set())
+    with PluginHarness(Streamer, host=host) as h:
+        h.call("executor.execute_stream", {"Model": "async-50", "stream_id": "5"})
+        assert done.wait(10)
+    assert len(host.calls_to("host.stream.emit")) == 1
+
+
+def test_generator_exception_closes_the_stream_with_the_error() -> None:
+    host = FakeHost()
+    host.on("host.stream.emit")
+    done = threading.Event()
+    host.on("host.stream.close", lambda call: done.set())
+    with PluginHarness(Streamer, host=host) as h:
+        h.call("executor.execute_stream", {"Model": "fail-2", "stream_id": "9"})
+        assert done.wait(10)
+    assert host.calls_to("host.stream.close")[0].json() == {"stream_id": "9", "error": "ValueError: generator broke"}
+    assert any("generator broke" in c.json()["message"] for c in host.calls_to("host.log"))
+
+
+def test_async_stream_without_stream_id_is_an_error() -> None:
+    with PluginHarness(Streamer) as h:
+        result = h.call_raw("executor.execute_stream", {"Model": "async-2"})
+        assert result.error == {"code": "invalid_request", "message": "stream_id is required for executor.execute_stream"}
+
+
+def test_shutdown_stops_running_streams() -> None:
+    host = FakeHost()
+    gate = threading.Event()
+    host.on("host.stream.emit", lambda call: gate.wait(0.05))
+    done = threading.Event()
+    host.on("host.stream.close", lambda call: done.set())
+    h = PluginHarness(Streamer, host=host)
+    h.call("executor.execute_stream", {"Model": "async-100000", "stream_id": "2"})
+    h.close()
+    assert done.is_set(), "shutdown returned while the stream was still running"
+    assert host.calls_to("host.stream.close")[0].json() == {"stream_id": "2", "error": "plugin is shutting down"}
+
+
+def test_default_execute_stream_wraps_execute() -> None:
+    from cpa_sdk import Executor, Plugin
+    from cpa_sdk.wire import ExecutorResponse
+
+    from tests.sdk.plugins import META
+
+    class Plain(Plugin, Executor):
+        plugin_id = "plain"
+        name = "Plain"
+        version, author, github_repository = META["version"], META["author"], META["github_repository"]
+        input_formats = output_formats = ("openai",)
+
+        def executor_identifier(self) -> str:
+            return "plain"
+
+        def execute(self, request):  # type: ignore[no-untyped-def]
+            return ExecutorResponse(payload=b"whole", headers={"A": ["b"]})
+
+    with PluginHarness(Plain) as h:
+        result = h.call("executor.execute_stream", {"stream_id": "1"})
+        assert [c.payload for c in result.chunks] == [b"whole"] and result.headers == {"A": ["b"]}
+        assert h.call("executor.identifier") == "plain"
+        assert h.call_raw("executor.count_tokens").error["code"] == "unsupported"
