@@ -17,8 +17,15 @@ from __future__ import annotations
 from typing import ClassVar, Final
 
 from cpa_sdk import HostError, HostUnavailableError
+from cpa_sdk.wire import (
+    GoModel,
+    ManagementRegistrationRequest,
+    ManagementRegistrationResponse,
+    ResourceRoute,
+    WireDecodeError,
+)
 
-__all__ = ["CPA_LOGO", "CPA_REPOSITORY", "UpstreamMetadata", "host_error_text"]
+__all__ = ["CPA_LOGO", "CPA_REPOSITORY", "StatusResource", "UpstreamMetadata", "host_error_text"]
 
 CPA_REPOSITORY: Final = "https://github.com/router-for-me/CLIProxyAPI"
 CPA_LOGO: Final = "https://raw.githubusercontent.com/router-for-me/CLIProxyAPI/main/docs/logo.png"
@@ -49,3 +56,25 @@ def host_error_text(error: HostError) -> str:
     if error.code == "invalid_result":
         return f"{error.method}: {error.message}"
     return f"{error.code}: {error.message}"
+
+
+class StatusResource:
+    """The one ``/status`` menu resource of the upstream management examples.
+
+    Upstream registers it without reading the request, so any request, even one that does not
+    decode, gets the registration. A mixin listed before ``Plugin`` (its ``on_invalid_request``
+    must win), with ``ManagementAPI`` after it: a capability class ahead of ``Plugin`` would hide
+    ``Plugin.wire_methods`` behind the capability's attribute of the same name.
+    """
+
+    resource_menu: ClassVar[str]
+    resource_description: ClassVar[str]
+
+    def register_management(self, request: ManagementRegistrationRequest) -> ManagementRegistrationResponse:
+        resource = ResourceRoute(path="/status", menu=self.resource_menu, description=self.resource_description)
+        return ManagementRegistrationResponse(resources=[resource])
+
+    def on_invalid_request(self, method: str, error: WireDecodeError) -> GoModel | None:
+        if method == "management.register":
+            return self.register_management(ManagementRegistrationRequest())
+        return None

@@ -28,15 +28,12 @@ from cpa_sdk import HostError, ManagementAPI, Plugin
 from cpa_sdk.config import NoConfig
 from cpa_sdk.wire import (
     HostAuthFileEntry,
-    ManagementRegistrationRequest,
-    ManagementRegistrationResponse,
     ManagementRequest,
     ManagementResponse,
-    ResourceRoute,
 )
 from reference_plugins._go_text import marshal_indent, quote, unmarshal_struct
 from reference_plugins._html_page import StatusPage, html_response
-from reference_plugins._upstream import UpstreamMetadata, host_error_text
+from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
 HOST_CALLBACKS: Final = ("host.auth.list", "host.auth.get", "host.auth.get_runtime", "host.auth.save")
 
@@ -100,16 +97,10 @@ class Options:
             self.name = name.strip()
 
 
-class HostCallbackAuthFiles(UpstreamMetadata, Plugin[NoConfig], ManagementAPI):
+class HostCallbackAuthFiles(UpstreamMetadata, StatusResource, Plugin[NoConfig], ManagementAPI):
     plugin_id = name = "host-callback-auth-files"
-
-    def register_management(self, request: ManagementRegistrationRequest) -> ManagementRegistrationResponse:
-        resource = ResourceRoute(
-            path="/status",
-            menu="Host Auth Files",
-            description="Lists auth files and demonstrates host.auth list/get/runtime/save callbacks.",
-        )
-        return ManagementRegistrationResponse(resources=[resource])
+    resource_menu = "Host Auth Files"
+    resource_description = "Lists auth files and demonstrates host.auth list/get/runtime/save callbacks."
 
     def handle_management(self, request: ManagementRequest) -> ManagementResponse:
         options = Options()

@@ -31,15 +31,12 @@ from cpa_sdk import HostError, ManagementAPI, Plugin
 from cpa_sdk.config import NoConfig
 from cpa_sdk.wire import (
     HostModelExecutionRequest,
-    ManagementRegistrationRequest,
-    ManagementRegistrationResponse,
     ManagementRequest,
     ManagementResponse,
-    ResourceRoute,
 )
 from reference_plugins._go_text import json_indent, marshal, marshal_indent, parse_bool, unmarshal_struct
 from reference_plugins._html_page import StatusPage, html_response
-from reference_plugins._upstream import UpstreamMetadata, host_error_text
+from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
 HOST_CALLBACKS: Final = (
     "host.model.execute",
@@ -151,16 +148,10 @@ class Outcome:
     close_error: str = ""
 
 
-class HostModelCallback(UpstreamMetadata, Plugin[NoConfig], ManagementAPI):
+class HostModelCallback(UpstreamMetadata, StatusResource, Plugin[NoConfig], ManagementAPI):
     plugin_id = name = "host-model-callback"
-
-    def register_management(self, request: ManagementRegistrationRequest) -> ManagementRegistrationResponse:
-        resource = ResourceRoute(
-            path="/status",
-            menu="Host Model Callback",
-            description="Runs a model request through host.model callbacks and displays the result.",
-        )
-        return ManagementRegistrationResponse(resources=[resource])
+    resource_menu = "Host Model Callback"
+    resource_description = "Runs a model request through host.model callbacks and displays the result."
 
     def handle_management(self, request: ManagementRequest) -> ManagementResponse:
         options = Options()

@@ -10,7 +10,7 @@ import pytest
 from cpa_sdk.testing import PluginHarness
 from reference_plugins._json_edit import set_top_level_string
 from reference_plugins.codex_service_tier import CodexServiceTier
-from tests.golden_replay import replay
+from tests.reference.golden import replay
 
 # Upstream writes garbage for a body of "{" (sjson does not validate); the port leaves it alone.
 UPSTREAM_BUG_BODY = "ew=="

@@ -6,7 +6,7 @@ from typing import Any
 
 from cpa_sdk.testing import PluginHarness
 from reference_plugins.scheduler import SchedulerExample
-from tests.golden_replay import replay
+from tests.reference.golden import replay
 
 
 def test_golden_vectors(golden: dict[str, Any]) -> None:
