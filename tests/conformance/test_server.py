@@ -101,7 +101,8 @@ def test_server_harness_with_control_c_plugin(cpa: harness.CPABuild, artifacts: 
 def listing_view(registration: dict[str, Any]) -> dict[str, Any]:
     """A golden registration as ``GET /v0/management/plugins`` shows it (snake_case keys)."""
     meta = registration["metadata"]
-    fields = [{"name": f["Name"], "type": f["Type"], "enum_values": f.get("EnumValues"),
+    # The listing turns a null EnumValues (and a null ConfigFields) into [] (htmlsanitize.Strings).
+    fields = [{"name": f["Name"], "type": f["Type"], "enum_values": f.get("EnumValues") or [],
                "description": f["Description"]} for f in meta.get("ConfigFields") or []]
     return {"name": meta["Name"], "version": meta["Version"], "author": meta["Author"],
             "github_repository": meta["GitHubRepository"], "logo": meta.get("Logo", ""), "config_fields": fields}
