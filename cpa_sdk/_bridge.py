@@ -25,7 +25,7 @@ def load(so_path: str, target: str, host_call: HostTransport) -> Dispatcher:
     return dispatcher
 
 
-def import_plugin(target: str) -> type[Plugin]:  # type: ignore[type-arg]
+def import_plugin(target: str) -> type[Plugin]:
     """Resolve ``package.module:Class`` to a plugin class, with an error that says what is wrong."""
     module_name, sep, class_name = target.partition(":")
     if not sep or not module_name or not class_name:

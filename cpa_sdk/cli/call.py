@@ -68,7 +68,9 @@ def _request_text(request: str | None, request_file: str | None) -> str:
     if request is not None and request_file is not None:
         raise click.UsageError("give the request as an argument or with --file, not both")
     if request_file is not None:
-        return click.open_file(request_file).read()
+        with click.open_file(request_file) as handle:
+            text: str = handle.read()
+        return text
     if request is not None:
         return request
     if not sys.stdin.isatty():

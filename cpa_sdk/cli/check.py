@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import click
+from typing import Any
 
 from cpa_sdk.cli import main
 from cpa_sdk.cli._targets import open_harness
@@ -64,7 +65,7 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
     click.secho("ok: CPA will accept this plugin", fg="green")
 
 
-def _check_registration(registration: dict, host_schema: int, problems: list[str], warnings: list[str]) -> None:
+def _check_registration(registration: dict[str, Any], host_schema: int, problems: list[str], warnings: list[str]) -> None:
     schema = registration.get("schema_version", 0)
     if not isinstance(schema, int) or schema > host_schema:
         problems.append(f"schema_version {schema!r} is above the host's {host_schema}: CPA rejects it")
