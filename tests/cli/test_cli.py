@@ -1,0 +1,111 @@
+"""Every cpa-sdk command, with good and bad input, through click's runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cpa_sdk.cli import main
+
+CODEX = "reference_plugins.codex_service_tier:CodexServiceTier"
+NORMALIZE = '{"ToFormat":"codex","Model":"gpt-5.5","Body":"e30="}'
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_call_prints_the_answer(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("fast: true\n")
+    result = runner.invoke(main, ["call", CODEX, "request.normalize", NORMALIZE, "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"ok": True, "result": {"Body": "eyJzZXJ2aWNlX3RpZXIiOiJwcmlvcml0eSJ9"}}
+
+
+def test_call_reads_stdin_and_files(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["call", CODEX, "request.normalize"], input=NORMALIZE).exit_code == 0
+    request = tmp_path / "request.json"
+    request.write_text(NORMALIZE)
+    assert runner.invoke(main, ["call", CODEX, "request.normalize", "-f", str(request)]).exit_code == 0
+
+
+def test_call_unknown_method_exits_1_with_the_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", CODEX, "no.such.method", "{}"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["error"]["code"] == "unknown_method"
+
+
+def test_call_missing_module_is_a_clear_error(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["call", "no_such_module:Plugin", "request.normalize", "{}"])
+    assert result.exit_code == 1
+    assert "cannot import plugin module 'no_such_module'" in result.output
+
+
+def test_call_bad_json_and_broken_yaml(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(main, ["call", CODEX, "request.normalize", "{not json"])
+    assert result.exit_code == 1 and "request is not valid JSON" in result.output
+    config = tmp_path / "broken.yaml"
+    config.write_text("fast: [unclosed\n")
+    result = runner.invoke(main, ["call", CODEX, "request.normalize", NORMALIZE, "-c", str(config)])
+    assert result.exit_code == 1 and "plugin.register failed" in result.output and "YAML" in result.output
+
+
+def test_check_accepts_a_good_plugin(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["check", CODEX])
+    assert result.exit_code == 0, result.output
+    assert "capabilities: request_normalizer" in result.output
+    assert "ok: CPA will accept this plugin" in result.output
+
+
+def test_check_rejects_bad_config_and_old_hosts(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("fast: 3\n")
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config)])
+    assert result.exit_code == 1 and "fast" in result.output
+    result = runner.invoke(main, ["check", "reference_plugins.scheduler:SchedulerExample", "--host-schema", "2"])
+    assert result.exit_code == 0 and "schema_version: 2" in result.output
+
+
+def test_check_flags_a_version_looking_id(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["check", CODEX, "--id", "codex-v2"])
+    assert result.exit_code == 0 and "reads the tail as a version" in result.output
+
+
+def test_schema_of_models_and_methods(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["schema", "scheduler.pick", "--response"])
+    assert result.exit_code == 0
+    assert set(json.loads(result.stdout)["properties"]) == {"AuthID", "DelegateBuiltin", "Handled"}
+    result = runner.invoke(main, ["schema", "SchedulerPickRequest"])
+    assert "Candidates" in json.loads(result.stdout)["properties"]
+    listing = runner.invoke(main, ["schema", "--list"])
+    assert "executor.execute_stream" in listing.stdout and "HostAuthFileEntry" in listing.stdout
+    unknown = runner.invoke(main, ["schema", "NoSuchModel"])
+    assert unknown.exit_code == 1 and "unknown model or method" in unknown.output
+
+
+def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: Path) -> None:
+    target = tmp_path / "my-plugin"
+    result = runner.invoke(main, ["new", "my-plugin", "-d", str(target), "--author", "alice"])
+    assert result.exit_code == 0, result.output
+    assert (target / "my_plugin" / "plugin.py").is_file()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(Path(__file__).resolve().parents[2])])}
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "cpa_sdk.testing.pytest_plugin", str(target / "tests")],
+                           cwd=target, env=env, capture_output=True, text=True, timeout=120)
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "3 passed" in tests.stdout
+
+
+def test_new_refuses_invalid_ids_and_non_empty_directories(runner: CliRunner, tmp_path: Path) -> None:
+    assert runner.invoke(main, ["new", "bad id"]).exit_code == 2
+    (tmp_path / "x").mkdir()
+    (tmp_path / "x" / "file").write_text("")
+    result = runner.invoke(main, ["new", "ok-id", "-d", str(tmp_path / "x")])
+    assert result.exit_code == 1 and "not empty" in result.output
