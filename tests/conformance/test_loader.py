@@ -314,44 +314,101 @@ def _plugins_with(artifacts: harness.Artifacts, capability_key: str) -> list[str
     return sorted(out)
 
 
+def _identifiers(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp: Path, ids: list[str]) -> dict[str, str]:
+    harness.install_plugins(artifacts.paths, tmp / "plugins", ids)
+    run = harness.run_loader(cpa, scenario(tmp, [apply({pid: "enabled: true\n" for pid in ids}), {"op": "registered"}]))
+    return {p["id"]: p["oauth_provider"] for p in by_op(run, "registered")[0]["plugins"]}
+
+
+def _golden_auth_vectors(golden: dict[str, Any], plugin_id: str) -> dict[str, Any] | None:
+    """auth.parse / login.start / login.poll answers of the generated ``auth`` example, renamed."""
+    match = re.fullmatch(r"example-auth-[a-z]+", plugin_id)
+    if not match:
+        return None
+    vectors = golden["generated_examples"]["auth"]
+    return {m: json.loads(vectors[m]["out"].replace("<PID>", plugin_id))["result"]
+            for m in ("auth.parse", "auth.login.start", "auth.login.poll")}
+
+
 def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts,
                                                       golden: dict[str, Any], tmp_path: Path) -> None:
+    """ParseAuth(s), StartLogin and PollLogin of every auth-provider plugin, through the host."""
     ids = [pid for pid in _plugins_with(artifacts, "auth_provider") if pid in artifacts.paths]
     if not ids:
         pytest.xfail("BLOCKED: no reference plugin with the auth_provider capability in reference_plugins/ yet")
-    harness.install_plugins(artifacts.paths, tmp_path / "plugins", ids)
-    configs = {pid: "enabled: true\n" for pid in ids}
-    steps: list[dict[str, Any]] = [apply(configs), {"op": "registered"}]
+    checked = []
     for pid in ids:
-        steps += [
-            {"op": "parse_auth", "request": {"Provider": "", "Path": str(tmp_path / "auths" / "x.json"),
-                                             "FileName": "x.json", "RawJSON": base64.b64encode(b"{}").decode()}},
-            {"op": "start_login", "provider": pid, "base_url": "http://127.0.0.1:1/v0/management/oauth-callback"},
-        ]
-    run = harness.run_loader(cpa, scenario(tmp_path, steps))
-    providers = {p["id"]: p["oauth_provider"] for p in by_op(run, "registered")[0]["plugins"]}
-    for pid in ids:
-        assert providers.get(pid), f"host sees no auth provider identifier for {pid}: {providers}"
-    for result in by_op(run, "parse_auth"):
-        assert result["error"] is None, result
-    for line in run.lines("pluginhost:"):
-        harness.evidence(f"[{cpa.version}] loader/auth: {line.strip()}")
-    harness.evidence(f"[{cpa.version}] loader: auth providers {providers} answered ParseAuth/StartLogin via the host")
+        work = tmp_path / pid
+        identifier = _identifiers(cpa, artifacts, work / "ident", [pid])[pid]
+        assert identifier, f"the host sees no auth.identifier for {pid}"
+        raw = json.dumps({"type": identifier}).encode()
+        harness.install_plugins(artifacts.paths, work / "plugins", [pid])
+        run = harness.run_loader(cpa, scenario(work, [
+            apply({pid: "enabled: true\n"}),
+            {"op": "has_auth_provider", "provider": identifier},
+            {"op": "parse_auth", "request": {"Provider": "", "Path": str(work / "auths" / "x.json"),
+                                             "FileName": "x.json", "RawJSON": base64.b64encode(raw).decode()}},
+            {"op": "start_login", "provider": identifier,
+             "base_url": "http://127.0.0.1:1/v0/management/oauth-callback"},
+            {"op": "poll_login", "provider": identifier, "state": "example-state"},
+        ]))
+        assert by_op(run, "has_auth_provider")[0]["value"] is True
+        parsed, started, polled = by_op(run, "parse_auth")[0], by_op(run, "start_login")[0], by_op(run, "poll_login")[0]
+        assert parsed["error"] is None and parsed["handled"] is True, parsed
+        assert parsed["single_handled"] is True and parsed["single"] == parsed["auths"][0]
+        auth = parsed["auths"][0]
+        assert auth["provider"] == identifier and auth["metadata"]["type"] == identifier, auth
+        assert started["error"] is None and started["handled"] is True, started
+        assert re.fullmatch(r"[A-Za-z0-9._-]{1,128}", started["response"]["State"]), started
+        assert polled["error"] is None and polled["handled"] is True, polled
+        vectors = _golden_auth_vectors(golden, pid)
+        if vectors is not None:
+            want = vectors["auth.parse"]["Auth"]
+            assert {k: auth[k] for k in ("id", "provider", "file_name", "label", "metadata")} == {
+                "id": want["ID"], "provider": want["Provider"], "file_name": want["FileName"],
+                "label": want["Label"], "metadata": want["Metadata"]}
+            want_start = vectors["auth.login.start"]
+            assert {k: started["response"][k] for k in ("Provider", "URL", "State", "ExpiresAt")} == {
+                k: want_start[k] for k in ("Provider", "URL", "State", "ExpiresAt")}
+            want_poll = vectors["auth.login.poll"]
+            assert (polled["response"]["Status"], polled["response"]["Message"]) == (want_poll["Status"],
+                                                                                   want_poll["Message"])
+            assert [a["id"] for a in polled["converted"]] == [want_poll["Auth"]["ID"]]
+            checked.append(f"{pid} (== generated_examples.auth)")
+        else:
+            checked.append(f"{pid} (identifier {identifier}, poll {polled['response']['Status']!r})")
+        echo_load_lines(run, pid, "auth")
+    harness.evidence(f"[{cpa.version}] loader: ParseAuths/ParseAuth, StartLogin, PollLogin through the host for "
+                     + "; ".join(checked))
 
 
 def test_model_providers_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
+    """ModelsForAuth reaches model providers whose provider key the public host can know."""
     ids = [pid for pid in _plugins_with(artifacts, "model_provider") if pid in artifacts.paths]
     if not ids:
         pytest.xfail("BLOCKED: no reference plugin with the model_provider capability in reference_plugins/ yet")
-    harness.install_plugins(artifacts.paths, tmp_path / "plugins", ids)
-    steps: list[dict[str, Any]] = [apply({pid: "enabled: true\n" for pid in ids}), {"op": "registered"}]
+    identifiers = _identifiers(cpa, artifacts, tmp_path / "ident", ids)
+    steps: list[dict[str, Any]] = [apply({pid: "enabled: true\n" for pid in ids})]
     for pid in ids:
-        steps += [{"op": "models_for_auth", "auth": {"id": f"{pid}-auth", "provider": pid}},
-                  {"op": "models_for_provider", "provider": pid}]
+        provider = identifiers.get(pid) or pid
+        steps += [{"op": "models_for_auth", "auth": {"id": f"{pid}-auth", "provider": provider}},
+                  {"op": "models_for_provider", "provider": provider}]
+    harness.install_plugins(artifacts.paths, tmp_path / "plugins", ids)
     run = harness.run_loader(cpa, scenario(tmp_path, steps))
-    for result in by_op(run, "models_for_auth"):
-        assert result["error"] is None, result
-    harness.evidence(f"[{cpa.version}] loader: model providers {ids}: ModelsForAuth "
-                     f"{[len(r['models'] or []) for r in by_op(run, 'models_for_auth')]} models, ModelsForProvider "
-                     f"{[len(r['models'] or []) for r in by_op(run, 'models_for_provider')]} (public API registers "
-                     "no executors, so ModelsForProvider stays empty)")
+    summary = []
+    for pid, for_auth, for_provider in zip(ids, by_op(run, "models_for_auth"), by_op(run, "models_for_provider")):
+        assert for_auth["error"] is None, for_auth
+        # sdk/pluginhost registers no executors, so no plugin's models are ever "for a provider" there.
+        assert for_provider["models"] is None, for_provider
+        if identifiers.get(pid):
+            # An auth provider's identifier routes the auth to it: the host returns its models.
+            provider = identifiers[pid]
+            assert for_auth["handled"] is True and for_auth["provider"] == provider, for_auth
+            assert [m["ID"] for m in for_auth["models"]] == [f"{provider}-model"], for_auth["models"]
+            summary.append(f"{pid}: {[m['ID'] for m in for_auth['models']]}")
+        else:
+            # Without auth_provider the host matches the auth through the provider learned in
+            # RegisterModels, which only CPA's service runs (test_server.py covers that path).
+            assert for_auth["handled"] is False, for_auth
+            summary.append(f"{pid}: not reachable through sdk/pluginhost (no RegisterModels)")
+    harness.evidence(f"[{cpa.version}] loader: ModelsForAuth " + "; ".join(summary))
