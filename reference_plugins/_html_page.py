@@ -2,18 +2,20 @@
 
 ``host-callback-auth-files`` and ``host-model-callback`` render the same page: a title, a
 ``<dl>`` of the options in force, then sections (an error, a result) in ``<pre>`` blocks. Every
-value is escaped with Go's ``html.EscapeString``.
+value is escaped with Go's ``html.EscapeString``. Both read their options from a JSON body and
+then the query, and answer 400 when they cannot (``BadOptions``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Any, Final
 
 from cpa_sdk.wire import ManagementResponse
-from reference_plugins._go_text import html_escape
+from reference_plugins._go_text import GoType, html_escape, unmarshal_struct
 
-__all__ = ["HTML_CONTENT_TYPE", "StatusPage", "html_response"]
+__all__ = ["HTML_CONTENT_TYPE", "BadOptions", "StatusPage", "html_response", "read_body_options"]
 
 HTML_CONTENT_TYPE: Final = "text/html; charset=utf-8"
 
@@ -56,3 +58,15 @@ class StatusPage:
             f'<!doctype html><html><head><meta charset="utf-8"><title>{title}</title><style>{STYLE}</style></head>'
             f"<body><main><h1>{title}</h1><dl>{''.join(self._rows)}</dl>{''.join(self._sections)}</main></body></html>"
         ).encode()
+
+
+class BadOptions(ValueError):
+    """Options that cannot be read: the page is answered with status 400."""
+
+
+def read_body_options(body: bytes, struct: str, fields: Mapping[str, GoType]) -> dict[str, Any]:
+    """The options of a JSON request body, read as Go reads it into upstream's options struct."""
+    try:
+        return unmarshal_struct(body, struct, fields)
+    except ValueError as exc:
+        raise BadOptions(f"decode JSON request body: {exc}") from None

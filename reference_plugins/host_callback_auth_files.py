@@ -31,8 +31,8 @@ from cpa_sdk.wire import (
     ManagementRequest,
     ManagementResponse,
 )
-from reference_plugins._go_text import marshal_indent, quote, unmarshal_struct
-from reference_plugins._html_page import StatusPage, html_response
+from reference_plugins._go_text import GoType, marshal_indent, quote
+from reference_plugins._html_page import BadOptions, StatusPage, html_response, read_body_options
 from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
 HOST_CALLBACKS: Final = ("host.auth.list", "host.auth.get", "host.auth.get_runtime", "host.auth.save")
@@ -44,17 +44,13 @@ USAGE: Final = (
     "<li><code>?op=save&amp;name=example.json&amp;json=...</code></li></ul>"
 )
 
-BODY_FIELDS: Final = {"Op": "string", "AuthIndex": "string", "Name": "string", "JSON": "json.RawMessage"}
+BODY_FIELDS: Final[dict[str, GoType]] = {"Op": "string", "AuthIndex": "string", "Name": "string", "JSON": "json.RawMessage"}
 
 GO_ZERO_TIME: Final = "0001-01-01T00:00:00Z"
 # Upstream re-marshals the host's entries: every field is omitempty except these (times are
 # structs, which omitempty never drops).
 ALWAYS_SHOWN: Final = frozenset({"name", "modtime", "updated_at", "created_at", "last_refresh", "next_retry_after"})
 TIMES: Final = ALWAYS_SHOWN - {"name"}
-
-
-class BadOptions(ValueError):
-    """Options that cannot be read: the page is answered with 400."""
 
 
 class OpFailed(ValueError):
@@ -71,10 +67,7 @@ class Options:
     def read(self, request: ManagementRequest) -> None:
         """Apply the JSON body, then the query; stop at the first unreadable one."""
         if request.body:
-            try:
-                body = unmarshal_struct(request.body, "authFilesRequest", BODY_FIELDS)
-            except ValueError as exc:
-                raise BadOptions(f"decode JSON request body: {exc}") from None
+            body = read_body_options(request.body, "authFilesRequest", BODY_FIELDS)
             self._apply(body.get("Op", ""), body.get("AuthIndex", ""), body.get("Name", ""))
             raw_json = body.get("JSON", b"null")
             if raw_json != b"null":

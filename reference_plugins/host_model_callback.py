@@ -34,8 +34,8 @@ from cpa_sdk.wire import (
     ManagementRequest,
     ManagementResponse,
 )
-from reference_plugins._go_text import json_indent, marshal, marshal_indent, parse_bool, unmarshal_struct
-from reference_plugins._html_page import StatusPage, html_response
+from reference_plugins._go_text import GoType, json_indent, marshal, marshal_indent, parse_bool
+from reference_plugins._html_page import BadOptions, StatusPage, html_response, read_body_options
 from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
 HOST_CALLBACKS: Final = (
@@ -48,7 +48,7 @@ HOST_CALLBACKS: Final = (
 DEFAULT_PROMPT: Final = "Summarize host model callbacks in one short sentence."
 STREAM_MODES: Final = {"stream": True, "streaming": True, "non-stream": False, "non_stream": False, "nonstream": False, "sync": False}
 TEXT_OPTIONS: Final = ("model", "entry_protocol", "exit_protocol", "alt")
-BODY_FIELDS: Final = {
+BODY_FIELDS: Final[dict[str, GoType]] = {
     "model": "string",
     "mode": "string",
     "entry_protocol": "string",
@@ -61,10 +61,6 @@ BODY_FIELDS: Final = {
     "alt": "string",
     "implicit_close": "bool",
 }
-
-
-class BadOptions(ValueError):
-    """Options that cannot be read: the page is answered with 400."""
 
 
 @dataclass
@@ -83,10 +79,7 @@ class Options:
     def read(self, request: ManagementRequest) -> None:
         """Apply the JSON body, then the query; stop at the first unreadable option."""
         if request.body:
-            try:
-                body = unmarshal_struct(request.body, "hostModelRequest", BODY_FIELDS)
-            except ValueError as exc:
-                raise BadOptions(f"decode JSON request body: {exc}") from None
+            body = read_body_options(request.body, "hostModelRequest", BODY_FIELDS)
             self._apply_text({key: body.get(key, "") for key in (*TEXT_OPTIONS, "mode", "prompt")})
             self.stream = body.get("stream", self.stream)
             self.implicit_close = body.get("implicit_close", self.implicit_close)

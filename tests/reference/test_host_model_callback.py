@@ -23,7 +23,7 @@ def test_golden_vectors_pages_and_host_calls(golden: dict[str, Any]) -> None:
 
 def handle(harness: PluginHarness, query: dict[str, list[str]]) -> str:
     answer = harness.call("management.handle", {"Method": "GET", "Path": PAGE, "Query": query, "host_callback_id": "9"})
-    return answer.body.decode()
+    return str(answer.body.decode())
 
 
 def test_stream_errors_and_close_errors_are_shown() -> None:

@@ -61,7 +61,7 @@ def simple() -> Any:
 
 def test_undecodable_transform_request_is_a_decode_error(simple: PluginHarness) -> None:
     result = simple.call_raw("request.normalize", b"not json")
-    assert (result.rc, result.error["code"]) == (1, "plugin_error")
+    assert (result.rc, (result.error or {}).get("code")) == (1, "plugin_error")
     missing = simple.call_raw("request.normalize", b"{}")
     assert (missing.rc, missing.error) == (0, {"code": "invalid_request", "message": "request body field is required"})
 
@@ -73,7 +73,8 @@ def test_body_key_is_read_case_insensitively_as_go_does(simple: PluginHarness) -
 def test_usage_records_are_counted(simple: PluginHarness) -> None:
     for _ in range(3):
         assert simple.call_raw("usage.handle", {"Model": "m"}).raw == b'{"ok":true,"result":{}}'
-    assert simple.plugin.usage_records == 3
+    plugin = simple.plugin
+    assert isinstance(plugin, SimpleExample) and plugin.usage_records == 3
 
 
 @pytest.mark.parametrize(
