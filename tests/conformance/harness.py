@@ -329,6 +329,37 @@ def golden() -> dict[str, Any]:
     raise AssertionError(f"golden vectors not found in {[str(p) for p in GOLDEN_PATH_CANDIDATES]}")
 
 
+def _ok_result(out: str) -> Any:
+    envelope = json.loads(out)
+    return envelope["result"] if envelope.get("ok") else None
+
+
+def golden_registration(golden: dict[str, Any], plugin_name: str) -> tuple[str, dict[str, Any]] | None:
+    """The registration CPA's own example with metadata ``Name`` == plugin_name answered."""
+    for key, steps in golden.items():
+        if not isinstance(steps, list):
+            continue
+        for step in steps:
+            if step.get("method") in ("plugin.register", "plugin.reconfigure"):
+                result = _ok_result(step["out"])
+                if result is not None:
+                    if result["metadata"]["Name"] == plugin_name:
+                        return key, result
+                    break
+    simple = re.fullmatch(r"example-simple-[a-z]+", plugin_name)
+    if simple and "simple_c" in golden:  # the C/Rust form of examples/plugin/simple, renamed
+        for step in golden["simple_c"]:
+            if step.get("method") == "plugin.register":
+                raw = step["out"].replace("example-simple-c", plugin_name)
+                return "simple_c (renamed)", json.loads(raw)["result"]
+    match = re.fullmatch(r"example-(.+)-[a-z]+", plugin_name)
+    generated = golden.get("generated_examples", {})
+    if match and match.group(1) in generated:
+        raw = generated[match.group(1)]["plugin.register"]["out"].replace("<PID>", plugin_name)
+        return f"generated_examples.{match.group(1)}", json.loads(raw)["result"]
+    return None
+
+
 # -- the loader CLI --------------------------------------------------------------------------------
 
 

@@ -21,37 +21,6 @@ from tests.conformance import harness
 # -- golden vectors --------------------------------------------------------------------------------
 
 
-def _ok_result(out: str) -> Any:
-    envelope = json.loads(out)
-    return envelope["result"] if envelope.get("ok") else None
-
-
-def golden_registration(golden: dict[str, Any], plugin_name: str) -> tuple[str, dict[str, Any]] | None:
-    """The registration CPA's own example with metadata ``Name`` == plugin_name answered."""
-    for key, steps in golden.items():
-        if not isinstance(steps, list):
-            continue
-        for step in steps:
-            if step.get("method") in ("plugin.register", "plugin.reconfigure"):
-                result = _ok_result(step["out"])
-                if result is not None:
-                    if result["metadata"]["Name"] == plugin_name:
-                        return key, result
-                    break
-    simple = re.fullmatch(r"example-simple-[a-z]+", plugin_name)
-    if simple and "simple_c" in golden:  # the C/Rust form of examples/plugin/simple, renamed
-        for step in golden["simple_c"]:
-            if step.get("method") == "plugin.register":
-                raw = step["out"].replace("example-simple-c", plugin_name)
-                return "simple_c (renamed)", json.loads(raw)["result"]
-    match = re.fullmatch(r"example-(.+)-[a-z]+", plugin_name)
-    generated = golden.get("generated_examples", {})
-    if match and match.group(1) in generated:
-        raw = generated[match.group(1)]["plugin.register"]["out"].replace("<PID>", plugin_name)
-        return f"generated_examples.{match.group(1)}", json.loads(raw)["result"]
-    return None
-
-
 def go_view(metadata: dict[str, Any]) -> dict[str, Any]:
     """Metadata as CPA decodes and re-encodes it: absent keys become Go zero values."""
     fields = metadata.get("ConfigFields")
@@ -164,7 +133,7 @@ def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: 
     """CPA loads the Python .so, accepts its registration, and shows golden metadata."""
     artifacts.need_sdk_built(plugin_id)
     cls = artifacts.specs[plugin_id].cls
-    matched = golden_registration(golden, cls.name)
+    matched = harness.golden_registration(golden, cls.name)
     if plugin_id in harness.REQUIRED_REFERENCE_PLUGINS:
         assert matched is not None, f"no golden registration named {cls.name!r} for required plugin {plugin_id}"
     expected_metadata = go_view(matched[1]["metadata"] if matched else go_metadata(cls))

@@ -119,18 +119,6 @@ def unescaped(value: Any) -> Any:
     return value
 
 
-def golden_registration_named(golden: dict[str, Any], name: str) -> dict[str, Any]:
-    for steps in golden.values():
-        if isinstance(steps, list):
-            for step in steps:
-                if step.get("method") == "plugin.register":
-                    envelope = json.loads(step["out"])
-                    if envelope.get("ok") and envelope["result"]["metadata"]["Name"] == name:
-                        result: dict[str, Any] = envelope["result"]
-                        return result
-    raise AssertionError(f"no golden registration named {name}")
-
-
 def management_listing(server: harness.CPAServer) -> dict[str, dict[str, Any]]:
     status, _, body = server.request("GET", "/v0/management/plugins",
                                      headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"})
@@ -138,30 +126,54 @@ def management_listing(server: harness.CPAServer) -> dict[str, dict[str, Any]]:
     return {entry["id"]: entry for entry in json.loads(body)["plugins"]}
 
 
-def test_management_lists_reference_plugins_as_golden(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                      golden: dict[str, Any], tmp_path: Path, network: Any) -> None:
-    """CPA's own management API shows the metadata and config fields of the golden examples."""
+def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: harness.Artifacts,
+                                             golden: dict[str, Any], tmp_path: Path, network: Any) -> None:
+    """Every reference plugin at once in one CPA process: all register, the management API shows
+    the golden metadata and config fields, and static models reach CPA's model list."""
     upstream, sink = network
-    ids = ["codex-service-tier", "scheduler"]
-    paths = artifacts.need_sdk_built(*ids)
-    work = tmp_path / "run-listing"
-    harness.install_plugins(paths, work / "plugins", ids)
-    config = harness.server_config(harness.free_port(), work, {pid: {"enabled": True} for pid in ids},
+    ids = sorted(set(artifacts.specs) & set(artifacts.paths) - set(harness.TEST_PLUGIN_SPECS))
+    paths = artifacts.need_sdk_built(*harness.REQUIRED_REFERENCE_PLUGINS, *ids)
+    work = tmp_path / "run-all"
+    harness.install_plugins(paths, work / "plugins", sorted(paths))
+    config = harness.server_config(harness.free_port(), work, {pid: {"enabled": True} for pid in paths},
                                    codex_keys(upstream))
     with harness.CPAServer(cpa, work, config, sink) as server:
-        for plugin_id in ids:
+        for plugin_id in paths:
             server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
         listing = management_listing(server)
-        report_server(server, "listing", sink)
-    for plugin_id in ids:
+        key_status, _, key_body = server.request("GET", "/v1/models",
+                                                 headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"})
+        status, _, models_body = server.request("GET", "/v1/models",
+                                                headers={"X-Example-Frontend-Auth": "exclusive"})
+        wrong_status, _, _ = server.request("GET", "/v1/models", headers={"X-Example-Frontend-Auth": "Exclusive"})
+        assert server.alive
+        report_server(server, "all-reference-plugins", sink)
+    compared = []
+    for plugin_id in sorted(paths):
         entry = listing[plugin_id]
         assert entry["registered"] and entry["effective_enabled"], entry
-        expected = listing_view(golden_registration_named(golden, plugin_id))
-        assert unescaped(entry["metadata"]) == expected, (plugin_id, entry["metadata"])
-        assert unescaped(entry["config_fields"]) == expected["config_fields"]
-        assert entry["supports_oauth"] is False
-        harness.evidence(f"[{cpa.version}] server: GET /v0/management/plugins shows {plugin_id} registered with "
-                         f"golden metadata and config fields {[f['name'] for f in expected['config_fields']]}")
+        name = artifacts.specs[plugin_id].cls.name
+        matched = harness.golden_registration(golden, name)
+        assert matched or plugin_id not in harness.REQUIRED_REFERENCE_PLUGINS, plugin_id
+        if matched is not None:
+            expected = listing_view(matched[1])
+            assert unescaped(entry["metadata"]) == expected, (plugin_id, entry["metadata"])
+            assert unescaped(entry["config_fields"]) == expected["config_fields"]
+            compared.append(plugin_id)
+    harness.evidence(f"[{cpa.version}] server: {len(paths)} reference plugins loaded in one CPA process; "
+                     f"GET /v0/management/plugins shows golden metadata and config fields for {compared}")
+    if "frontend-auth-exclusive" in paths:
+        # The exclusive frontend authenticator replaces CPA's own API keys (cpa-protocol.md §5.4).
+        assert (key_status, status, wrong_status) == (401, 200, 401), (key_status, key_body[:200], status)
+        harness.evidence(f"[{cpa.version}] server: frontend-auth-exclusive is CPA's only authenticator: "
+                         "/v1/models with the configured API key -> 401, with X-Example-Frontend-Auth: exclusive "
+                         "-> 200, with 'Exclusive' -> 401")
+    if "example-model-python" in paths:
+        assert status == 200, models_body[:500]
+        model_ids = {m.get("id") for m in json.loads(models_body).get("data", [])}
+        assert "example-model-python-model" in model_ids, sorted(model_ids)
+        harness.evidence(f"[{cpa.version}] server: GET /v1/models lists example-model-python-model (model.static "
+                         "through CPA's RegisterModels)")
 
 
 def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPABuild, artifacts: harness.Artifacts,
