@@ -200,7 +200,12 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
         assert streamed_status == 200 and b"response.completed" in streamed, streamed[:500]
         fast_stream = only_responses(upstream.take())
         assert server.alive, "CPA died while a normalizer raised"
+        raised = [line for line in server.log_text().splitlines() if "raising-normalizer refuses" in line]
         report_server(server, "fast", sink)
+    # The exception reached CPA's log through host.log, once per request (CPA itself logs nothing).
+    assert len(raised) >= 3, f"the raising normalizer was not called on every request:\n{server.log_tail()}"
+    for line in raised:
+        harness.evidence(f"[{version}] server/fast: {line.strip()}")
 
     fast_body = fast.json()
     assert fast_body.get("service_tier") == "priority", fast_body
