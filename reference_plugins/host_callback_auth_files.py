@@ -31,7 +31,7 @@ from cpa_sdk.wire import (
     ManagementRequest,
     ManagementResponse,
 )
-from reference_plugins._go_text import GoType, marshal_indent, quote
+from reference_plugins._go_text import GoType, marshal_indent, quote, syntax_error
 from reference_plugins._html_page import BadOptions, StatusPage, html_response, read_body_options
 from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
@@ -76,10 +76,9 @@ class Options:
         self._apply(*(_first(query, key) for key in ("op", "auth_index", "name")))
         raw_query_json = _first(query, "json").strip()
         if raw_query_json:
-            try:
-                self.json = json.loads(raw_query_json)
-            except ValueError:
-                raise BadOptions("query json must be valid JSON") from None
+            if syntax_error(raw_query_json.encode()) is not None:
+                raise BadOptions("query json must be valid JSON")
+            self.json = json.loads(raw_query_json)
 
     def _apply(self, op: str, auth_index: str, name: str) -> None:
         if op.strip():

@@ -23,7 +23,6 @@ Difference from upstream: an empty ``stream_id`` from the host is reported in th
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -34,7 +33,7 @@ from cpa_sdk.wire import (
     ManagementRequest,
     ManagementResponse,
 )
-from reference_plugins._go_text import GoType, json_indent, marshal, marshal_indent, parse_bool
+from reference_plugins._go_text import GoType, json_indent, marshal, marshal_indent, parse_bool, syntax_error
 from reference_plugins._html_page import BadOptions, StatusPage, html_response, read_body_options
 from reference_plugins._upstream import StatusResource, UpstreamMetadata, host_error_text
 
@@ -91,10 +90,8 @@ class Options:
         first = {key: (values or [""])[0] for key, values in query.items()}
         self._apply_text({key: first.get(key, "") for key in (*TEXT_OPTIONS, "mode", "prompt")})
         if first.get("body", "").strip():
-            try:
-                json.loads(first["body"])
-            except ValueError:
-                raise BadOptions("query body must be valid JSON") from None
+            if syntax_error(first["body"].encode()) is not None:
+                raise BadOptions("query body must be valid JSON")
             self.body = first["body"].encode()
         for name in ("stream", "implicit_close"):
             if first.get(name, "").strip():

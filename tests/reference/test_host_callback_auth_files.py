@@ -92,3 +92,12 @@ def test_body_that_is_not_an_object_is_a_400_with_go_text() -> None:
         status, page = page_for(harness, body=["op", "list"])
     assert status == 400
     assert "decode JSON request body: json: cannot unmarshal array into Go value of type" in page
+
+
+def test_query_json_must_be_json_as_go_reads_it() -> None:
+    with PluginHarness(HostCallbackAuthFiles, host=FakeHost(strict_logs=True)) as harness:
+        harness.register({"enabled": True})
+        for text in ("NaN", "{'type': 'x'}", '{"a":1} trailing'):
+            status, page = page_for(harness, {"op": ["save"], "name": ["a.json"], "json": [text]})
+            assert status == 400 and '<pre class="error">query json must be valid JSON</pre>' in page, text
+        assert harness.host.calls == []
