@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -42,7 +43,7 @@ def test_golden_vectors_pages_and_host_calls(golden: dict[str, Any]) -> None:
 def page_for(harness: PluginHarness, query: dict[str, list[str]] | None = None, body: Any = None) -> tuple[int, str]:
     request: dict[str, Any] = {"Method": "GET", "Path": PAGE, "Query": query}
     if body is not None:
-        request["Body"] = __import__("base64").b64encode(json.dumps(body).encode()).decode()
+        request["Body"] = base64.b64encode(json.dumps(body).encode()).decode()
     answer = harness.call("management.handle", request)
     return answer.status_code, answer.body.decode()
 
