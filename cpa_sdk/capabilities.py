@@ -147,7 +147,7 @@ class Capability:
 
     capability_key: ClassVar[str]
     min_schema: ClassVar[int] = 1
-    wire_methods: ClassVar[tuple[WireMethod, ...]] = ()
+    capability_methods: ClassVar[tuple[WireMethod, ...]] = ()
 
     def __init_subclass__(cls, *, key: str | None = None, min_schema: int = 1, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -155,7 +155,7 @@ class Capability:
             return
         cls.capability_key = key
         cls.min_schema = min_schema
-        cls.wire_methods = tuple(_collect(cls, key))
+        cls.capability_methods = tuple(_collect(cls, key))
         CAPABILITIES[key] = cls
 
 
@@ -537,4 +537,4 @@ def capabilities_of(plugin_class: type) -> list[type[Capability]]:
 
 def wire_methods_by_name() -> Mapping[str, WireMethod]:
     """Every plugin method of every capability, by CPA method name."""
-    return {m.name: m for key in _ORDER for m in CAPABILITIES[key].wire_methods}
+    return {m.name: m for key in _ORDER for m in CAPABILITIES[key].capability_methods}

@@ -224,6 +224,8 @@ class Dispatcher:
     def _invalid_request(self, method: str, exc: WireDecodeError) -> tuple[int, bytes]:
         try:
             fallback = self.plugin.on_invalid_request(method, exc)
+        except PluginError as refusal:
+            return 0, error_envelope(refusal.code, refusal.message, retryable=refusal.retryable, http_status=refusal.http_status)
         except BaseException as hook_exc:  # noqa: BLE001
             self._log_failure("on_invalid_request failed", hook_exc)
             fallback = None

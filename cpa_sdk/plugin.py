@@ -110,10 +110,12 @@ class Plugin(Generic[_ConfigT]):
         """Called once when CPA unloads the plugin: release resources, stop threads."""
 
     def on_invalid_request(self, method: str, error: WireDecodeError) -> GoModel | None:
-        """Answer a request that does not decode; ``None`` (the default) answers an error.
+        """Answer a request that does not decode; ``None`` (the default) answers rc 1
+        ``plugin_error``, as CPA's examples do.
 
         Override to be lenient where the host expects it, for example treating an undecodable
-        ``frontend_auth.authenticate`` request as "not authenticated".
+        ``frontend_auth.authenticate`` request as "not authenticated", or raise ``PluginError`` to
+        answer a specific error (rc 0).
         """
         return None
 
@@ -158,7 +160,7 @@ class Plugin(Generic[_ConfigT]):
     @classmethod
     def wire_methods(cls) -> list[WireMethod]:
         """Every ABI method this plugin answers, besides the ``plugin.*`` lifecycle."""
-        return [method for cap in cls.capabilities() for method in cap.wire_methods]
+        return [method for cap in cls.capabilities() for method in cap.capability_methods]
 
 
 def _config_model_of(cls: type) -> type[PluginConfig] | None:
@@ -185,7 +187,7 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
     if not capabilities:
         problems.append("derive from at least one capability class, for example RequestNormalizer")
     for cap in capabilities:
-        for method in cap.wire_methods:
+        for method in cap.capability_methods:
             problems.extend(_check_method(cls, cap, method))
     if issubclass(cls, Executor):
         for attr in ("input_formats", "output_formats"):

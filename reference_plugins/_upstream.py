@@ -63,8 +63,7 @@ class StatusResource:
 
     Upstream registers it without reading the request, so any request, even one that does not
     decode, gets the registration. A mixin listed before ``Plugin`` (its ``on_invalid_request``
-    must win), with ``ManagementAPI`` after it: a capability class ahead of ``Plugin`` would hide
-    ``Plugin.wire_methods`` behind the capability's attribute of the same name.
+    must win), with ``ManagementAPI`` after it.
     """
 
     resource_menu: ClassVar[str]

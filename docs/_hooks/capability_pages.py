@@ -52,7 +52,7 @@ def render_index() -> str:
         "|---|---|---|",
     ]
     for key, capability in CAPABILITIES.items():
-        methods = ", ".join(f"`{m.name}`" for m in capability.wire_methods)
+        methods = ", ".join(f"`{m.name}`" for m in capability.capability_methods)
         lines.append(f"| [`{capability.__name__}`]({key}.md) | `{key}` | {methods} |")
     return "\n".join(lines) + "\n"
 
@@ -68,10 +68,10 @@ def render_capability(capability: type[Capability]) -> str:
         lines += [f"| `{name}` | `{value!r}` |" for name, value in settings]
         lines.append("")
     lines += ["## Methods", "", "| CPA method | implement | required |", "|---|---|---|"]
-    for method in capability.wire_methods:
+    for method in capability.capability_methods:
         lines.append(f"| `{method.name}` | `{method.signature()}` | {'yes' if method.required else 'no, has a default'} |")
     lines.append("")
-    for method in capability.wire_methods:
+    for method in capability.capability_methods:
         lines += _render_method(method)
     lines += _render_example(capability)
     return "\n".join(lines) + "\n"

@@ -97,7 +97,9 @@ def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: P
     assert result.exit_code == 0, result.output
     assert (target / "my_plugin" / "plugin.py").is_file()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(Path(__file__).resolve().parents[2])])}
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "cpa_sdk.testing.pytest_plugin", str(target / "tests")],
+    # The scaffold's tests use the cpa_plugin fixture, which the installed cpa-sdk registers
+    # through the pytest11 entry point: no -p flag, exactly as in a user's project.
+    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", str(target / "tests")],
                            cwd=target, env=env, capture_output=True, text=True, timeout=120)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout
