@@ -107,7 +107,8 @@ typedef struct {
     atomic_long host_inflight;
     pthread_mutex_t drain_mu;
     pthread_cond_t drain_cv;
-    char *fail_env; /* non-NULL: answer this envelope to every call (load failed) */
+    int failed;     /* load failed: answer fail_env to every call */
+    char *fail_env; /* NULL only when even that allocation failed */
     size_t fail_len;
     int python;          /* Python objects below exist; the capsule owns this struct */
     PyObject *capsule;   /* our reference to the capsule that owns this struct */
@@ -151,7 +152,7 @@ static size_t json_escape(char *dst, const char *src, size_t n) {
 static char *error_envelope(const char *code, const char *msg, size_t msglen, size_t *out_len) {
     static const char a[] = "{\"ok\":false,\"error\":{\"code\":\"", b[] = "\",\"message\":\"", c[] = "\"}}";
     size_t clen = strlen(code);
-    char *buf = malloc(sizeof a + sizeof b + sizeof c + 6 * (clen + msglen));
+    char *buf = malloc(sizeof a + sizeof b + sizeof c + 6 * (clen + msglen)); /* room for the NUL */
     if (buf == NULL) return NULL;
     size_t o = 0;
     memcpy(buf, a, sizeof a - 1), o += sizeof a - 1;
@@ -159,6 +160,7 @@ static char *error_envelope(const char *code, const char *msg, size_t msglen, si
     memcpy(buf + o, b, sizeof b - 1), o += sizeof b - 1;
     o += json_escape(buf + o, msg, msglen);
     memcpy(buf + o, c, sizeof c - 1), o += sizeof c - 1;
+    buf[o] = '\0';
     *out_len = o;
     return buf;
 }
@@ -172,7 +174,7 @@ static int answer_error(cliproxy_buffer *out, const char *code, const char *msg,
 }
 
 static int answer_copy(cliproxy_buffer *out, const char *data, size_t len) {
-    char *buf = len ? malloc(len) : NULL;
+    char *buf = (data && len) ? malloc(len) : NULL;
     if (buf) memcpy(buf, data, len);
     out->ptr = buf;
     out->len = buf ? len : 0;
@@ -180,10 +182,13 @@ static int answer_copy(cliproxy_buffer *out, const char *data, size_t len) {
 }
 
 static void set_failure(bridge_instance *inst, const char *code, const char *msg) {
+    inst->failed = 1;
     free(inst->fail_env);
     inst->fail_env = error_envelope(code, msg, strlen(msg), &inst->fail_len);
-    if (inst->fail_env == NULL) inst->fail_env = strdup("{\"ok\":false,\"error\":{\"code\":\"oom\",\"message\":\"out of memory\"}}");
-    if (inst->fail_env) inst->fail_len = strlen(inst->fail_env);
+    if (inst->fail_env == NULL) {
+        inst->fail_env = strdup("{\"ok\":false,\"error\":{\"code\":\"oom\",\"message\":\"out of memory\"}}");
+        inst->fail_len = inst->fail_env ? strlen(inst->fail_env) : 0;
+    }
 }
 
 /* "TypeName: message" of the raised exception, malloc'd, UTF-8; clears the error. GIL held. */
@@ -591,7 +596,7 @@ static int bridge_call(const char *method, const uint8_t *request, size_t reques
     if (method == NULL) return answer_error(out, "invalid_method", "method is required", 18);
     bridge_instance *inst = atomic_load_explicit(&g_inst, memory_order_acquire);
     if (inst == NULL) return answer_error(out, "plugin_closed", not_loaded, sizeof not_loaded - 1);
-    if (inst->fail_env) return answer_copy(out, inst->fail_env, inst->fail_len);
+    if (inst->failed) return answer_copy(out, inst->fail_env, inst->fail_len);
 
     gil_token tok;
     gil_acquire(&tok);

@@ -131,13 +131,15 @@ class BuildSpec:
         module_name, class_name = split_ref(target, "target")
         entry_module, _ = split_ref(entry, "entry")
         extra = [os.path.abspath(os.fspath(p)) for p in extra_paths]
-        for path in reversed(extra):  # importable at build time exactly as at run time
-            if path not in sys.path:
-                sys.path.insert(0, path)
+        saved_path = list(sys.path)
+        sys.path[:0] = [p for p in extra if p not in sys.path]  # importable now as at run time
         try:
             module = importlib.import_module(module_name)
+            roots = [_package_root(module_name), _package_root(entry_module)]
         except Exception as exc:  # noqa: BLE001 - any import failure is a build failure
             raise BuildError(f"cannot import the plugin module {module_name!r}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            sys.path[:] = saved_path
         plugin_class = getattr(module, class_name, None)
         if plugin_class is None:
             raise BuildError(f"module {module_name!r} has no attribute {class_name!r}")
@@ -150,7 +152,6 @@ class BuildSpec:
             plugin_id = declared
         _check_plugin_id(plugin_id)
 
-        roots = [_package_root(module_name), _package_root(entry_module)]
         cwd = os.getcwd()
         build_path = [os.path.abspath(p or cwd) for p in sys.path if p and os.path.abspath(p) != cwd]
         sites = _site_dirs()

@@ -68,6 +68,12 @@ class Echo:
             spec = json.loads(request)
             rc, answer = self.host_call(spec["method"], spec["request"].encode())
             return 0, ok({"rc": rc, "answer": answer.decode("latin-1")})
+        if method == "host_bad":  # wrong argument types must raise TypeError, not crash
+            try:
+                self.host_call(1, b"{}")  # type: ignore[arg-type]
+            except TypeError as exc:
+                return 0, ok({"raised": f"TypeError: {exc}"})
+            return 1, error("no_error", "host_call accepted a non-str method")
         if method == "import":
             for name in request.decode().split(","):
                 __import__(name)
@@ -136,3 +142,9 @@ class LoadRaises:
 
     def __init__(self, so_path: str, target: str, host_call: HostCall) -> None:
         raise RuntimeError("load exploded: the config file is missing")
+
+
+class Anonymous(Echo):
+    """Declares no plugin_id of its own: the build needs --id."""
+
+    plugin_id = ""

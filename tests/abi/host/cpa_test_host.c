@@ -155,6 +155,7 @@ static bytes read_file(const char *path) {
 typedef struct {
     char name[64];
     atomic_int alive;
+    cliproxy_plugin_api *api; /* for host.reenter */
 } host_ctx;
 
 typedef struct {
@@ -210,6 +211,19 @@ static int host_call(void *ctx, const char *method, const uint8_t *req, size_t l
     atomic_fetch_add(&g_host_calls, 1);
     if (strcmp(method, "host.log") == 0) atomic_fetch_add(&g_host_logs, 1);
     if (g_keep_records) record(c->name, method, req, len, 0);
+    if (strcmp(method, "host.reenter") == 0 && c->api && c->api->call) {
+        /* Re-enter the plugin on this very thread, as a host callback handler could: call its
+         * "echo" with the request and answer with what it answered. */
+        cliproxy_buffer inner = {NULL, 0};
+        int rc = c->api->call("echo", req, len, &inner);
+        if (resp && inner.ptr && inner.len) {
+            resp->ptr = malloc(inner.len);
+            memcpy(resp->ptr, inner.ptr, inner.len);
+            resp->len = inner.len;
+        }
+        if (inner.ptr) c->api->free_buffer(inner.ptr, inner.len);
+        return rc;
+    }
     const char *reply = "{\"ok\":true,\"result\":{}}";
     size_t reply_len = strlen(reply);
     for (size_t i = 0; i < g_nreplies; i++) {
@@ -294,6 +308,7 @@ static const char *load_plugin(plugin *p, const char *name, const char *path) {
     p->host->host_ctx = p->ctx;
     p->host->call = host_call;
     p->host->free_buffer = host_free;
+    p->ctx->api = &p->api;
     int rc = init(p->host, &p->api);
     if (rc != 0) {
         snprintf(err, sizeof err, "cliproxy_plugin_init returned %d", rc);
@@ -517,8 +532,9 @@ static int run_stress(const char *so, int threads, int calls, int loggers) {
         if (args[i].wrong && !*first) first = args[i].first_wrong;
     }
     double secs = now_s() - t0;
+    long logs = atomic_load(&g_host_logs); /* before shutdown, which may log too */
     close_plugin(&p);
-    long logs = atomic_load(&g_host_logs), late = atomic_load(&g_late_calls);
+    long late = atomic_load(&g_late_calls);
     printf("{\"mode\":\"stress\",\"threads\":%d,\"loggers\":%d,\"calls\":%ld,\"wrong\":%ld,\"log_calls\":%ld,"
            "\"host_logs\":%ld,\"late_host_calls\":%ld,\"seconds\":%.3f,\"first_wrong\":",
            threads, loggers, done, wrong, log_calls, logs, late, secs);

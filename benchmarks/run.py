@@ -1,0 +1,249 @@
+"""Builds every benchmark plugin and measures them side by side, in one run, on this machine.
+
+    python benchmarks/run.py                       # defaults: see --help
+    python benchmarks/run.py --target pkg.mod:MyNormalizer --calls 20000
+
+Everything goes through the C test host (tests/abi/host/cpa_test_host.c), which loads plugins the
+way CPA does. Prints a markdown report: machine, per-call cost and throughput with 1 and 2 host
+threads, cold start in fresh processes, and the targets. Numbers are medians of --repeat runs;
+compare them only within one report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+HOST_SOURCE = ROOT / "tests" / "abi" / "host" / "cpa_test_host.c"
+DEFAULT_BODY = ROOT.parent / "shared" / "vectors" / "bench-responses-body.json"
+DEFAULT_TARGET = "reference_plugins.codex_service_tier:CodexServiceTier"
+CFLAGS = ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror"]
+
+sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Plugin:
+    label: str
+    path: Path
+
+
+@dataclass
+class BenchRow:
+    benchmark: str
+    plugin: str
+    ns_1: list[float] = field(default_factory=list)
+    cps_1: list[float] = field(default_factory=list)
+    cps_2: list[float] = field(default_factory=list)
+    sample: str = ""
+
+    @property
+    def ns(self) -> float:
+        return statistics.median(self.ns_1)
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.cps_2) / statistics.median(self.cps_1)
+
+
+def run(cmd: list[str], **kwargs: Any) -> subprocess.CompletedProcess[str]:
+    proc = subprocess.run(cmd, capture_output=True, text=True, **kwargs)
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+def build_all(work: Path, args: argparse.Namespace) -> tuple[Path, dict[str, Plugin]]:
+    from cpa_sdk.build import build_plugin
+
+    host = work / "cpa_test_host"
+    run(["gcc", *CFLAGS, "-o", str(host), str(HOST_SOURCE), "-ldl", "-lpthread"])
+    plugins: dict[str, Plugin] = {}
+    floor = work / "floor.so"
+    run(["gcc", *CFLAGS, "-fPIC", "-shared", "-fvisibility=hidden", "-o", str(floor), str(HERE / "native" / "floor_plugin.c")])
+    plugins["floor"] = Plugin("native floor (C)", floor)
+
+    go = shutil.which("go")
+    if go is None:
+        raise SystemExit("go not found on PATH: the Go peer cannot be built")
+    env = dict(os.environ, GOMODCACHE=str(ROOT / ".cache" / "go-mod"), GOCACHE=str(ROOT / ".cache" / "go-build"),
+               GOFLAGS="-mod=mod", CGO_ENABLED="1")
+    peer = work / "go_peer.so"
+    run([go, "build", "-buildmode=c-shared", "-o", str(peer), "."], cwd=HERE / "go_peer", env=env)
+    plugins["go"] = Plugin("Go c-shared peer", peer)
+
+    out = work / "py"
+    target_so = build_plugin(args.target, out, entry=args.entry, plugin_id="target")
+    plugins["py"] = Plugin(f"Python .so ({args.target.rpartition(':')[2]}, SDK)", target_so)
+    bare = build_plugin("bare_entry:Bare", out, entry="bare_entry:load", extra_paths=[HERE])
+    plugins["bare"] = Plugin("Python .so (bare endpoint: shim only)", bare)
+    return host, plugins
+
+
+def bench(host: Path, so: Path, method: str, request: Path, calls: int, setup: Path | None) -> dict[int, dict[str, Any]]:
+    cmd = [str(host), "bench", str(so), method, str(request), "1,2", str(calls)]
+    if setup is not None:
+        cmd += ["plugin.register", str(setup)]
+    results: dict[int, dict[str, Any]] = {}
+    for line in run(cmd, timeout=600).stdout.splitlines():
+        record = json.loads(line)
+        if "threads" in record:
+            results[record["threads"]] = record
+        else:
+            results[0] = record
+    return results
+
+
+def cold_start(host: Path, so: Path, register: Path, runs: int) -> tuple[float, float]:
+    inside, wall = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        proc = run([str(host), "coldstart", str(so), "plugin.register", str(register)], timeout=120)
+        wall.append((time.perf_counter() - started) * 1e3)
+        record = json.loads(proc.stdout.splitlines()[-1])
+        if record["rc"] != 0:
+            raise SystemExit(f"cold start of {so}: plugin.register returned {record['rc']}: {record['out']}")
+        inside.append(record["total_ms"])
+    return statistics.median(inside), statistics.median(wall)
+
+
+def in_process_ns(target: str, method: str, request: bytes, register: bytes, calls: int) -> float:
+    """The SDK's dispatcher called directly from Python: the cost without the C shim."""
+    code = f"""
+import sys, time
+sys.path.insert(0, {str(ROOT)!r})
+from cpa_sdk._bridge import load
+endpoint = load("target.so", {target!r}, lambda m, r: (0, b'{{"ok":true,"result":{{}}}}'))
+endpoint.call("plugin.register", {register!r})
+call, method, request = endpoint.call, {method!r}, {request!r}
+for _ in range({calls} // 10): call(method, request)
+best = None
+for _ in range(5):
+    t = time.perf_counter()
+    for _ in range({calls}): call(method, request)
+    ns = (time.perf_counter() - t) * 1e9 / {calls}
+    best = ns if best is None else min(best, ns)
+print(best)
+"""
+    return float(run([sys.executable, "-c", code], timeout=600).stdout.strip())
+
+
+def machine() -> str:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    gcc = run(["gcc", "--version"]).stdout.splitlines()[0]
+    go = run(["go", "version"]).stdout.strip() if shutil.which("go") else "no go"
+    return (f"- machine: {os.cpu_count()} CPUs (nproc), {model}, {platform.system()} {platform.release()} {platform.machine()}\n"
+            f"- Python {platform.python_version()} ({sys.executable}); {gcc}; {go}")
+
+
+def fmt_ns(ns: float) -> str:
+    return f"{ns / 1000:.2f} µs" if ns >= 1000 else f"{ns:.0f} ns"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)")
+    parser.add_argument("--entry", default="cpa_sdk._bridge:load", help="entry function the Python .so calls")
+    parser.add_argument("--body", type=Path, default=DEFAULT_BODY, help="request body for request.normalize")
+    parser.add_argument("--calls", type=int, default=20000, help="calls per thread for request.normalize")
+    parser.add_argument("--noop-calls", type=int, default=200000, help="calls per thread for the no-op round trip")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
+    parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes for cold start (median)")
+    parser.add_argument("--work-dir", type=Path, help="keep the built files here (default: a temporary directory)")
+    args = parser.parse_args()
+
+    work = args.work_dir or Path(tempfile.mkdtemp(prefix="cpa-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"building into {work} ...", file=sys.stderr)
+    host, plugins = build_all(work, args)
+
+    body = args.body.read_bytes().strip()
+    normalize = json.dumps({"FromFormat": "openai-response", "ToFormat": "codex", "Model": "gpt-5.5", "Stream": False,
+                            "Body": base64.b64encode(body).decode()}, separators=(",", ":")).encode()
+    register = json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3}).encode()
+    files = {"noop": b"{}", "normalize": normalize, "register": register}
+    for name, data in files.items():
+        (work / f"{name}.json").write_bytes(data)
+
+    plan = [
+        ("no-op round trip (unknown method)", "floor", "cpa.noop", "noop", args.noop_calls),
+        ("no-op round trip (unknown method)", "bare", "cpa.noop", "noop", args.noop_calls),
+        ("no-op round trip (unknown method)", "py", "cpa.noop", "noop", args.noop_calls),
+        (f"request.normalize ({len(body)} B body)", "go", "request.normalize", "normalize", args.calls),
+        (f"request.normalize ({len(body)} B body)", "py", "request.normalize", "normalize", args.calls),
+    ]
+    rows = [BenchRow(b, plugins[p].label) for b, p, *_ in plan]
+    for round_ in range(args.repeat):  # interleaved, so background noise hits every row alike
+        print(f"round {round_ + 1}/{args.repeat} ...", file=sys.stderr)
+        for row, (_, key, method, req, calls) in zip(rows, plan):
+            result = bench(host, plugins[key].path, method, work / f"{req}.json", calls, work / "register.json")
+            row.ns_1.append(result[1]["ns_per_call"])
+            row.cps_1.append(result[1]["calls_per_sec"])
+            row.cps_2.append(result[2]["calls_per_sec"])
+            row.sample = result[0]["out"][:80]
+
+    print("cold start ...", file=sys.stderr)
+    cold = {key: cold_start(host, plugins[key].path, work / "register.json", args.cold_runs) for key in ("floor", "go", "py")}
+    direct = None
+    if args.entry == "cpa_sdk._bridge:load":
+        direct = in_process_ns(args.target, "request.normalize", normalize, register, args.calls)
+
+    print(f"## cpa-sdk ABI bridge benchmarks ({time.strftime('%Y-%m-%d %H:%M')})\n")
+    print(machine())
+    print(f"- {args.repeat} interleaved runs per row (median); no-op {args.noop_calls} and normalize {args.calls}"
+          " calls per thread; 2 threads = two host threads calling at once\n")
+    print("| benchmark | plugin | per call (1 thread) | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |")
+    print("|---|---|---:|---:|---:|---:|")
+    for row in rows:
+        print(f"| {row.benchmark} | {row.plugin} | {fmt_ns(row.ns)} | {statistics.median(row.cps_1):,.0f} |"
+              f" {statistics.median(row.cps_2):,.0f} | {row.ratio:.2f} |")
+    if direct is not None:
+        print(f"| request.normalize ({len(body)} B body) | same Python code called in-process, no shim (best of 5) |"
+              f" {fmt_ns(direct)} | {1e9 / direct:,.0f} | | |")
+    print("\n| cold start (fresh process: dlopen + init + plugin.register) | in process (median) | whole process (median) |")
+    print("|---|---:|---:|")
+    for key, (inside, wall) in cold.items():
+        print(f"| {plugins[key].label} | {inside:.1f} ms | {wall:.1f} ms |")
+
+    shim = rows[1].ns - rows[0].ns
+    checks = [
+        ("no-op round trip through the shim ≤ 0.5 µs (bare endpoint)", rows[1].ns <= 500, fmt_ns(rows[1].ns)),
+        ("no-op round trip through the SDK ≤ 0.5 µs", rows[2].ns <= 500, fmt_ns(rows[2].ns)),
+        ("request.normalize ≤ 10 µs", rows[4].ns <= 10_000, fmt_ns(rows[4].ns)),
+        ("2 threads ≥ 1 thread (Python rows, ratio ≥ 1.0)", min(r.ratio for r in rows[1:3] + rows[4:]) >= 1.0,
+         ", ".join(f"{r.ratio:.2f}" for r in rows[1:3] + rows[4:])),
+        ("cold start ≤ 150 ms (Python, in process)", cold["py"][0] <= 150, f"{cold['py'][0]:.1f} ms"),
+    ]
+    print(f"\nShim overhead over the native floor (bare endpoint − floor): {fmt_ns(shim)} per call.\n")
+    print("| target | met | measured |")
+    print("|---|---|---|")
+    for name, met, value in checks:
+        print(f"| {name} | {'yes' if met else 'NO'} | {value} |")
+    if not args.work_dir:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
