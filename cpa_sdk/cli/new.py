@@ -32,11 +32,15 @@ def new(plugin_id: str, directory: str | None, author: str) -> None:
     package = re.sub(r"\W", "_", plugin_id.lower()).strip("_")
     if not package or package[0].isdigit():
         package = f"plugin_{package}"
-    words = re.split(r"[^A-Za-z0-9]+", plugin_id)
+    class_name = "".join(w[:1].upper() + w[1:] for w in re.split(r"[^A-Za-z0-9]+", plugin_id) if w)
+    if not class_name.endswith("Plugin"):
+        class_name += "Plugin"
+    if class_name[0].isdigit():
+        class_name = "P" + class_name
     values = {
         "plugin_id": plugin_id,
         "package": package,
-        "class_name": "".join(w[:1].upper() + w[1:] for w in words if w) + "Plugin",
+        "class_name": class_name,
         "name": plugin_id,
         "author": author,
     }
