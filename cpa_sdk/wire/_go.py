@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from types import UnionType
@@ -217,7 +218,7 @@ class _FieldShape:
     alias: str
     nilable: bool  # Go slice, map, pointer, []byte or interface: JSON null sets it to nil
     nested: type[GoModel] | None  # model inside the field, if any
-    container: str  # "", "list" or "dict": how ``nested`` sits in the field
+    container: str  # "", "list", "dict" or "dict-list": how ``nested`` sits in the field
     bytes_container: str | None  # None if no []byte; else "" or "list": where the bytes sit
 
 
@@ -310,6 +311,8 @@ def _nested_model(annotation: Any) -> tuple[type[GoModel] | None, str]:
             inner, container = _strip_annotated(get_args(member)[0]), "list"
         elif origin is dict:
             inner, container = _strip_annotated(get_args(member)[1]), "dict"
+            if get_origin(inner) is list:  # map[string][]Struct
+                inner, container = _strip_annotated(get_args(inner)[0]), "dict-list"
         if isinstance(inner, type) and issubclass(inner, GoModel):
             return inner, container
     return None, ""
@@ -354,8 +357,17 @@ def _drop_unknown_keys(model: GoModel) -> None:
         if shape.container == "":
             _drop_unknown_keys(value)
         else:
-            for item in value if shape.container == "list" else value.values():
+            for item in _nested_items(shape, value):
                 _drop_unknown_keys(item)
+
+
+def _nested_items(shape: _FieldShape, value: Any) -> Iterable[GoModel]:
+    """The models inside a list, map or map-of-lists field value."""
+    if shape.container == "list":
+        return value  # type: ignore[no-any-return]
+    if shape.container == "dict":
+        return value.values()  # type: ignore[no-any-return]
+    return [item for items in value.values() for item in items]
 
 
 def _differs_from_go(model: GoModel, raw: bytes) -> bool:
@@ -385,8 +397,7 @@ def _differs_from_go(model: GoModel, raw: bytes) -> bool:
             if _differs_from_go(value, raw):
                 return True
         else:
-            items = value if shape.container == "list" else value.values()
-            if any(_differs_from_go(item, raw) for item in items):
+            if any(_differs_from_go(item, raw) for item in _nested_items(shape, value)):
                 return True
     return False
 
@@ -454,6 +465,8 @@ def _fold_value(shape: _FieldShape, value: Any) -> Any:
         return [_fold_element(nested, v) for v in value]
     if shape.container == "dict" and isinstance(value, dict):
         return {k: _fold_element(nested, v) for k, v in value.items()}
+    if shape.container == "dict-list" and isinstance(value, dict):
+        return {k: [_fold_element(nested, e) for e in v] if isinstance(v, list) else v for k, v in value.items()}
     return value
 
 
