@@ -29,6 +29,8 @@
  *  R5  Start CPython at most once per process, with an isolated PyConfig (no environment, no user
  *      site, no signal handlers because Go owns signals, no argv parsing, UTF-8 mode so the host's
  *      locale does not matter, explicit home and module search paths recorded at build time).
+ *      `_signal` is imported at start and every signal disposition it changed is put back, so a
+ *      later `import signal` in plugin code cannot take SIGINT from the host either.
  *      The critical section is guarded by a process-wide lock that every copy of this shim shares:
  *      the stdio lock of `stderr` (flockfile), because a pthread_once in one .so cannot see the
  *      other plugins' copies and CPA can initialise two plugins concurrently.
@@ -54,6 +56,7 @@
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -124,6 +127,7 @@ static pthread_mutex_t g_lifecycle = PTHREAD_MUTEX_INITIALIZER; /* serialises in
 static pthread_key_t g_tstate_key;                            /* R8 */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static PyThreadState *g_first_tstate; /* the thread state Py_Initialize made; never deleted */
+static char g_start_error[768];       /* a failed start is final: CPython cannot retry it */
 static PyInterpreterState *g_interp;
 
 /* ---- small helpers ----------------------------------------------------------------------- */
@@ -336,15 +340,30 @@ static const char *start_python(char *buf, size_t n) {
         st = append_path(&cfg.module_search_paths, paths[i]);
         if (PyStatus_Exception(st)) goto fail;
     }
+    /* Importing `_signal` (user code imports `signal`, asyncio does) installs a SIGINT handler
+     * when SIGINT is at SIG_DFL, whatever install_signal_handlers says. Do that import now and
+     * put back every disposition it changed: the host owns its signals. */
+    static struct sigaction before[NSIG];
+    for (int sig = 1; sig < NSIG; sig++) (void)sigaction(sig, NULL, &before[sig]);
     st = Py_InitializeFromConfig(&cfg);
     PyConfig_Clear(&cfg);
     if (PyStatus_Exception(st)) goto fail_nocfg;
+    PyObject *sigmod = PyImport_ImportModule("_signal");
+    if (sigmod == NULL) PyErr_Clear();
+    Py_XDECREF(sigmod);
+    for (int sig = 1; sig < NSIG; sig++) {
+        struct sigaction now;
+        if (sigaction(sig, NULL, &now) == 0 && now.sa_handler != before[sig].sa_handler)
+            (void)sigaction(sig, &before[sig], NULL);
+    }
     return NULL;
 fail:
     PyConfig_Clear(&cfg);
 fail_nocfg:
-    snprintf(buf, n, "cannot start Python %d.%d (home %s): %s%s%s", CPA_BRIDGE_PY_MAJOR,
-             CPA_BRIDGE_PY_MINOR, CPA_BRIDGE_HOME, st.func ? st.func : "",
+    snprintf(buf, n,
+             "cannot start Python %d.%d (home %s): %s%s%s. Check that this Python is installed at the same "
+             "path on this machine; after a failed start no Python plugin can start in this process",
+             CPA_BRIDGE_PY_MAJOR, CPA_BRIDGE_PY_MINOR, CPA_BRIDGE_HOME, st.func ? st.func : "",
              st.func ? ": " : "", st.err_msg ? st.err_msg : "unknown error");
     return buf;
 }
@@ -689,10 +708,10 @@ __attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_h
         Dl_info py; /* R2 */
         if (dladdr((void *)&Py_Initialize, &py) && py.dli_fname)
             (void)dlopen(py.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_GLOBAL);
-        why = NULL;
+        why = g_start_error[0] ? g_start_error : NULL;
         flockfile(stderr); /* R5: the process-wide lock shared by every copy of this shim */
-        if (!Py_IsInitialized()) {
-            why = start_python(msg, sizeof msg);
+        if (why == NULL && !Py_IsInitialized()) {
+            why = start_python(g_start_error, sizeof g_start_error);
             if (why == NULL) {
                 g_first_tstate = PyEval_SaveThread(); /* R7 */
                 (void)pthread_setspecific(g_tstate_key, g_first_tstate);

@@ -26,6 +26,19 @@ call a info
     assert str(plugins.echo.parent.parent.parent) not in info["sys_path"]  # no stray cwd entries
 
 
+def test_python_installs_no_signal_handlers(host: Host, plugins: Plugins) -> None:
+    # Go owns signals (every handler must use SA_ONSTACK); an embedded Python installs none.
+    run = host.script(f"""
+signals
+load a {plugins.echo}
+call a import signal,faulthandler,asyncio
+signals
+""")
+    before, after = run.of("signals")
+    assert before == after
+    assert all(value == "default" for key, value in after.items() if key != "event")
+
+
 def test_extension_modules_import_under_rtld_local(host: Host, plugins: Plugins) -> None:
     # CPA loads RTLD_LOCAL; without promoting libpython to global scope these fail with
     # "undefined symbol: PyFloat_Type" and friends.

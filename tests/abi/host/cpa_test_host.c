@@ -31,10 +31,12 @@
  *   load NAME PATH           expect RC TEXT       (previous call: rc (* = any), out contains TEXT)
  *   call NAME METHOD [TEXT]  hostreply METHOD TEXT (answer for host callbacks; TEXT @rc1 = rc 1)
  *   unload NAME              sleep MS             stats
+ *   signals                  (prints the disposition of the signals Go and Python care about)
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -452,6 +454,18 @@ static int run_script(const char *path, int repeat) {
                 r->reply = unescape(rest ? rest : "");
             } else if (strcmp(cmd, "sleep") == 0) {
                 usleep((useconds_t)atoi(rest ? rest : "0") * 1000u);
+            } else if (strcmp(cmd, "signals") == 0) { /* who owns the signals the Go runtime cares about */
+                static const struct { int sig; const char *name; } sigs[] = {
+                    {SIGINT, "SIGINT"}, {SIGTERM, "SIGTERM"}, {SIGPIPE, "SIGPIPE"}, {SIGSEGV, "SIGSEGV"},
+                    {SIGBUS, "SIGBUS"}, {SIGCHLD, "SIGCHLD"}, {SIGXFSZ, "SIGXFSZ"}, {SIGUSR1, "SIGUSR1"}};
+                printf("{\"event\":\"signals\"");
+                for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+                    struct sigaction sa;
+                    sigaction(sigs[i].sig, NULL, &sa);
+                    const char *what = sa.sa_handler == SIG_DFL ? "default" : sa.sa_handler == SIG_IGN ? "ignored" : "handler";
+                    printf(",\"%s\":\"%s\"", sigs[i].name, what);
+                }
+                printf("}\n");
             } else if (strcmp(cmd, "stats") == 0) {
                 print_records();
                 printf("{\"event\":\"stats\",\"host_calls\":%ld,\"late_host_calls\":%ld}\n", atomic_load(&g_host_calls),
