@@ -113,6 +113,8 @@ def resolve_latest_version() -> LatestResolution:
     override = os.environ.get("CPA_CONFORMANCE_LATEST", "").strip()
     if override:
         return LatestResolution(override, "CPA_CONFORMANCE_LATEST")
+    if shutil.which("go") is None:
+        return LatestResolution(PINNED_VERSION, "go is not installed (every conformance test will fail on that)")
     env = go_env()
     with tempfile.TemporaryDirectory(prefix="cpa-latest-") as scratch:
         listing = run(["go", "list", "-m", "-versions", CPA_MODULE], cwd=Path(scratch), env=env, timeout=120,
