@@ -73,6 +73,7 @@ class Plugins:
     entry_missing: Path
     vanished: Path
     import_raises: Path
+    shutdown_raises: Path
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +116,7 @@ def plugins(abi_dir: Path) -> Plugins:
         entry_missing=build("standins:Echo", plugin_id="entry-missing", entry="echo_entry:no_such_function"),
         vanished=build("vanishing_plugin:Plugin", extra_paths=[HERE, fragile]),
         import_raises=build("breaking_plugin:Plugin", extra_paths=[HERE, fragile]),
+        shutdown_raises=build("standins:ShutdownRaises"),
     )
     vanishing.unlink()
     breaking.write_text('raise ImportError("breaking_plugin needs the module nonexistent_dependency")\n')

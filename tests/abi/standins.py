@@ -148,3 +148,10 @@ class Anonymous(Echo):
     """Declares no plugin_id of its own: the build needs --id."""
 
     plugin_id = ""
+
+
+class ShutdownRaises(Echo):
+    plugin_id = "shutdown-raises"
+
+    def shutdown(self) -> None:
+        raise RuntimeError("shutdown went wrong")

@@ -123,3 +123,32 @@ unload a
         assert error["code"] == "python_version_mismatch"
         assert error["message"].startswith(f"plugin built for Python {built_for} but the process runs {running};")
     assert run.out(1) == b'{"ok":true,"result":{"fine":1}}'
+
+
+def test_same_file_twice_without_shutdown_is_refused_and_the_first_keeps_working(host: Host, plugins: Plugins) -> None:
+    # Both handles are one mapping (glibc matches the path), and the ABI's call/shutdown carry no
+    # context, so one mapping serves one live instance.
+    run = host.script(f"""
+load a {plugins.echo}
+load b {plugins.echo}
+call a incr
+unload a
+load c {plugins.echo}
+call c incr
+""")
+    loads = run.of("load")
+    assert [e["error"] for e in loads] == [None, "cliproxy_plugin_init returned 1", None]
+    assert run.result(0)["result"]["count"] == 1 and run.result(1)["result"]["count"] == 1
+
+
+def test_endpoint_shutdown_that_raises_is_reported_and_ignored(host: Host, plugins: Plugins) -> None:
+    run = host.script(f"""
+load a {plugins.shutdown_raises}
+call a echo {{}}
+unload a
+load a {plugins.shutdown_raises}
+call a echo {{"again":1}}
+""")
+    assert run.returncode == 0, run.stderr
+    assert "shutdown went wrong" in run.stderr
+    assert run.out(1) == b'{"ok":true,"result":{"again":1}}'
