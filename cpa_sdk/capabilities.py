@@ -21,55 +21,56 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, Literal, TypeVar, get_type_hints
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, get_type_hints
 
 from cpa_sdk.errors import PluginError
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView
-from cpa_sdk.wire import (
-    AuthLoginPollRequest,
-    AuthLoginPollResponse,
-    AuthLoginStartRequest,
-    AuthLoginStartResponse,
-    AuthModelRequest,
-    AuthParseRequest,
-    AuthParseResponse,
-    AuthRefreshRequest,
-    AuthRefreshResponse,
-    CommandLineExecutionRequest,
-    CommandLineExecutionResponse,
-    CommandLineRegistrationRequest,
-    CommandLineRegistrationResponse,
-    ExecutorHTTPRequest,
-    ExecutorHTTPResponse,
-    ExecutorRequest,
-    ExecutorResponse,
-    FrontendAuthRequest,
-    FrontendAuthResponse,
-    ManagementRegistrationRequest,
-    ManagementRegistrationResponse,
-    ManagementRequest,
-    ManagementResponse,
-    ModelRegistrationRequest,
-    ModelRegistrationResponse,
-    ModelResponse,
-    ModelRouteRequest,
-    ModelRouteResponse,
-    PayloadResponse,
-    RequestCompletion,
-    RequestInterceptRequest,
-    RequestInterceptResponse,
-    RequestTransformRequest,
-    ResponseInterceptRequest,
-    ResponseInterceptResponse,
-    ResponseTransformRequest,
-    SchedulerPickRequest,
-    SchedulerPickResponse,
-    StaticModelRequest,
-    StreamChunkInterceptRequest,
-    StreamChunkInterceptResponse,
-    ThinkingApplyRequest,
-    UsageRecord,
-)
+if TYPE_CHECKING:
+    from cpa_sdk.wire import (
+        AuthLoginPollRequest,
+        AuthLoginPollResponse,
+        AuthLoginStartRequest,
+        AuthLoginStartResponse,
+        AuthModelRequest,
+        AuthParseRequest,
+        AuthParseResponse,
+        AuthRefreshRequest,
+        AuthRefreshResponse,
+        CommandLineExecutionRequest,
+        CommandLineExecutionResponse,
+        CommandLineRegistrationRequest,
+        CommandLineRegistrationResponse,
+        ExecutorHTTPRequest,
+        ExecutorHTTPResponse,
+        ExecutorRequest,
+        ExecutorResponse,
+        FrontendAuthRequest,
+        FrontendAuthResponse,
+        ManagementRegistrationRequest,
+        ManagementRegistrationResponse,
+        ManagementRequest,
+        ManagementResponse,
+        ModelRegistrationRequest,
+        ModelRegistrationResponse,
+        ModelResponse,
+        ModelRouteRequest,
+        ModelRouteResponse,
+        PayloadResponse,
+        RequestCompletion,
+        RequestInterceptRequest,
+        RequestInterceptResponse,
+        RequestTransformRequest,
+        ResponseInterceptRequest,
+        ResponseInterceptResponse,
+        ResponseTransformRequest,
+        SchedulerPickRequest,
+        SchedulerPickResponse,
+        StaticModelRequest,
+        StreamChunkInterceptRequest,
+        StreamChunkInterceptResponse,
+        ThinkingApplyRequest,
+        UsageRecord,
+    )
 from cpa_sdk.wire._go import GoModel
 
 __all__ = [
@@ -155,8 +156,37 @@ class Capability:
             return
         cls.capability_key = key
         cls.min_schema = min_schema
-        cls.capability_methods = tuple(_collect(cls, key))
+        setattr(cls, "capability_methods", _ResolvedOnFirstUse(key))
         CAPABILITIES[key] = cls
+
+
+class _ResolvedOnFirstUse:
+    """A capability's methods, worked out from their annotations when first read.
+
+    The annotations name wire models; resolving them only for the capabilities a plugin really
+    uses keeps the other model modules unimported, and ``cliproxy_plugin_init`` short.
+    """
+
+    def __init__(self, key: str) -> None:
+        self._key = key
+        self._methods: tuple[WireMethod, ...] | None = None
+
+    def __get__(self, instance: object, owner: type) -> tuple[WireMethod, ...]:
+        if self._methods is None:  # a race only computes the same tuple twice
+            self._methods = tuple(_collect(CAPABILITIES[self._key], self._key))
+        return self._methods
+
+
+class _WireNames(dict[str, Any]):
+    """Annotation namespace that imports a wire model the first time a name is looked up."""
+
+    def __missing__(self, name: str) -> Any:
+        from cpa_sdk import wire
+
+        try:
+            return getattr(wire, name)
+        except AttributeError:
+            raise KeyError(name) from None  # let eval fall back to the module's globals
 
 
 def _collect(cls: type, key: str) -> Iterable[WireMethod]:
@@ -165,7 +195,7 @@ def _collect(cls: type, key: str) -> Iterable[WireMethod]:
         if mark is None:
             continue
         name, required = mark
-        hints = get_type_hints(func)
+        hints = get_type_hints(func, localns=_WireNames())
         returns = hints.get("return")
         params = [p for p in inspect.signature(func).parameters if p != "self"]
         request = hints.get(params[0]) if params else None
@@ -337,6 +367,8 @@ class Executor(Capability, key="executor"):
         the response, a generator runs after the call returns and is emitted chunk by chunk.
         Default: one chunk holding the ``execute`` payload.
         """
+        from cpa_sdk.wire import ExecutorResponse
+
         response = self.execute(request) or ExecutorResponse()
         chunks = [response.payload] if response.payload else []
         return ExecutorStream(headers=response.headers, chunks=chunks)

@@ -23,13 +23,7 @@ from cpa_sdk.errors import PluginError
 from cpa_sdk.host import Host, HostTransport, _callback_id
 from cpa_sdk.plugin import Plugin
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
-from cpa_sdk.wire import (
-    ExecutorStreamChunk,
-    ExecutorStreamResponse,
-    IdentifierResponse,
-    LifecycleRequest,
-    Registration,
-)
+from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
 
 __all__ = ["Dispatcher"]
@@ -182,6 +176,8 @@ class Dispatcher:
 
     def _stream_route(self, method: WireMethod) -> Route:
         handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
+        from cpa_sdk.wire import ExecutorStreamChunk, ExecutorStreamResponse
+
         request_class = method.request
         assert request_class is not None
         pump = self._pump

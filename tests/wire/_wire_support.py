@@ -20,7 +20,11 @@ from cpa_sdk.wire._go import GoModel
 GO_ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
 
 MODELS: list[type[GoModel]] = sorted(
-    (obj for obj in vars(wire).values() if inspect.isclass(obj) and issubclass(obj, GoModel) and obj is not GoModel),
+    (
+        obj
+        for obj in (getattr(wire, name) for name in wire.__all__)  # the package imports lazily
+        if inspect.isclass(obj) and issubclass(obj, GoModel) and obj is not GoModel
+    ),
     key=lambda cls: cls.__name__,
 )
 """Every wire model exported by ``cpa_sdk.wire``."""
