@@ -336,29 +336,7 @@ def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
         return decode(cls, data)
     if _differs_from_go(model, data):
         return _decode_folded(cls, data)
-    _drop_unknown_keys(model)
     return model
-
-
-def _drop_unknown_keys(model: GoModel) -> None:
-    """Forget the keys that matched no field, as Go does.
-
-    The fast decode keeps them as pydantic extras, which ``encode`` would write back and ``==``
-    would compare.
-    """
-    if model.__pydantic_extra__:
-        model.__pydantic_extra__.clear()
-    cls = type(model)
-    for name in cls._checked_fields:
-        shape = cls._shapes[name]
-        value = getattr(model, name)
-        if shape.nested is None or value is None:
-            continue
-        if shape.container == "":
-            _drop_unknown_keys(value)
-        else:
-            for item in _nested_items(shape, value):
-                _drop_unknown_keys(item)
 
 
 def _nested_items(shape: _FieldShape, value: Any) -> Iterable[GoModel]:
@@ -377,11 +355,16 @@ def _differs_from_go(model: GoModel, raw: bytes) -> bool:
     as an unknown key), and base64 that pydantic-core accepts but Go rejects (URL-safe or
     unpadded). Canonical base64 of the decoded bytes found verbatim in ``raw`` proves the input
     was canonical, which is what the host always sends.
+
+    On the way it forgets the keys that matched no field, as Go does: pydantic keeps them as
+    extras, which ``encode`` would write back and ``==`` would compare. One walk does both.
     """
     cls = type(model)
     extra = model.__pydantic_extra__
-    if extra and any(key.lower() in cls._by_folded_alias for key in extra):
-        return True
+    if extra:
+        if any(key.lower() in cls._by_folded_alias for key in extra):
+            return True
+        extra.clear()
     for name in cls._checked_fields:
         value = getattr(model, name)
         if value is None:
