@@ -31,6 +31,7 @@ __all__ = ["Dispatcher"]
 Route = Callable[[bytes], tuple[int, bytes]]
 
 _LIFECYCLE: Final = ("plugin.register", "plugin.reconfigure")
+_UNKNOWN_CACHE_SIZE: Final = 256  # method names are few; garbage names must not grow memory
 
 
 class Dispatcher:
@@ -45,6 +46,7 @@ class Dispatcher:
         self._configure_lock = threading.Lock()
         self._last_lifecycle: tuple[bytes, bytes] | None = None
         self._identifiers: dict[str, bytes] = {}
+        self._unknown: dict[str, bytes] = {}
         self._routes: dict[str, Route] = {name: self._configure for name in _LIFECYCLE}
         self._routes["plugin.shutdown"] = self._plugin_shutdown
         for method in plugin_class.wire_methods():
@@ -56,7 +58,7 @@ class Dispatcher:
         """Serve one call. Never raises."""
         route = self._routes.get(method)
         if route is None:
-            return 0, error_envelope("unknown_method", f"unknown method: {method}")
+            return 0, self._unknown_method(method)
         try:
             return route(request)
         except PluginError as exc:
@@ -74,6 +76,15 @@ class Dispatcher:
         except BaseException as exc:  # noqa: BLE001
             self._log_failure("on_shutdown failed", exc)
         self._pump.close()
+
+    def _unknown_method(self, method: str) -> bytes:
+        # Newer hosts probe methods this SDK may not know; answering them costs a dict lookup.
+        answer = self._unknown.get(method)
+        if answer is None:
+            answer = error_envelope("unknown_method", f"unknown method: {method}")
+            if len(self._unknown) < _UNKNOWN_CACHE_SIZE:
+                self._unknown[method] = answer
+        return answer
 
     # -- lifecycle ------------------------------------------------------------------------------
 
