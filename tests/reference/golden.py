@@ -8,6 +8,11 @@ same rule, ``host.log`` included.
 
 The golden file holds the C variants of the generated examples and of ``simple``. ``for_python``
 rewrites them: plain text and base64 payloads alike get the Python IDs.
+
+``port_replay`` is the one statement of what each port replays (vectors, host replies, the run's
+host calls); ``replay_port`` runs it in-process or on a ``.so`` through ctypes, and
+``tests/reference/test_c_host_replay.py`` runs it through the C test host. Both check every answer
+with ``check_answers``.
 """
 
 from __future__ import annotations
@@ -15,40 +20,67 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 from cpa_sdk import Plugin
-from cpa_sdk.testing import FakeHost, HostCall, PluginHarness, assert_wire_equal
+from cpa_sdk.testing import CallResult, FakeHost, HostCall, PluginHarness, assert_wire_equal
+from reference_plugins._docs import golden_key
 
 Vector = dict[str, Any]
 Substitutions = Sequence[tuple[str, str]]
 
 
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What a plugin answered to one vector, and the host callbacks it made meanwhile."""
+
+    rc: int
+    raw: bytes
+    host_calls: Sequence[HostCall]
+
+
 def replay(harness: PluginHarness, vectors: Iterable[Mapping[str, Any]]) -> int:
     """Replay every vector in order and check it; returns how many ran."""
+    vectors = list(vectors)
+
+    def answers() -> Iterator[Answer]:
+        for vector in vectors:
+            start = len(harness.host.calls)
+            result = harness.call_raw(vector["method"], vector["req"].encode())
+            yield Answer(result.rc, result.raw, harness.host.calls[start:])
+
+    return check_answers(vectors, answers())
+
+
+def check_answers(vectors: Sequence[Mapping[str, Any]], answers: Iterable[Answer]) -> int:
+    """Check each answer against its vector (in order, by the replay rule); returns how many."""
     count = 0
-    for index, vector in enumerate(vectors):
-        start = len(harness.host.calls)
-        result = harness.call_raw(vector["method"], vector["req"].encode())
-        where = f"vector {index} ({vector['method']} {vector['req'][:80]!r})"
-        assert result.rc == vector["rc"], f"{where}: rc {result.rc} != {vector['rc']}: {result.raw!r}"
-        expected = json.loads(vector["out"])
-        actual = result.envelope
-        assert actual.get("ok", False) == expected.get("ok", False), f"{where}: {result.raw!r} vs {vector['out']}"
-        if expected.get("ok"):
-            try:
-                assert_wire_equal(actual.get("result"), expected.get("result"))
-            except AssertionError as exc:
-                raise AssertionError(f"{where}: {exc}") from None
-        else:
-            assert actual["error"]["code"] == expected["error"]["code"], f"{where}: {actual} vs {expected}"
-            if expected["error"]["code"] != "plugin_error":
-                assert actual["error"]["message"] == expected["error"]["message"], f"{where}: {actual} vs {expected}"
-        if "host_calls" in vector:
-            assert_host_calls(harness.host.calls[start:], vector["host_calls"], where)
+    for index, (vector, answer) in enumerate(zip(vectors, answers, strict=True)):
+        check_answer(vector, answer, f"vector {index} ({vector['method']} {vector['req'][:80]!r})")
         count += 1
     return count
+
+
+def check_answer(vector: Mapping[str, Any], answer: Answer, where: str) -> None:
+    """``answer`` is the one ``vector`` records, by the replay rule (module docstring)."""
+    assert answer.rc == vector["rc"], f"{where}: rc {answer.rc} != {vector['rc']}: {answer.raw!r}"
+    expected = json.loads(vector["out"])
+    actual = CallResult(answer.rc, answer.raw).envelope
+    assert actual.get("ok", False) == expected.get("ok", False), f"{where}: {answer.raw!r} vs {vector['out']}"
+    if expected.get("ok"):
+        try:
+            assert_wire_equal(actual.get("result"), expected.get("result"))
+        except AssertionError as exc:
+            raise AssertionError(f"{where}: {exc}") from None
+    else:
+        assert actual["error"]["code"] == expected["error"]["code"], f"{where}: {actual} vs {expected}"
+        if expected["error"]["code"] != "plugin_error":
+            assert actual["error"]["message"] == expected["error"]["message"], f"{where}: {actual} vs {expected}"
+    if "host_calls" in vector:
+        assert_host_calls(answer.host_calls, vector["host_calls"], where)
 
 
 def assert_host_calls(calls: Sequence[HostCall], expected: Iterable[Sequence[str]], where: str = "") -> None:
@@ -106,21 +138,142 @@ def generated_vectors(golden: Mapping[str, Any], slug: str) -> tuple[list[Vector
 
 def replay_generated(
     golden: Mapping[str, Any], slug: str, plugin: type[Plugin[Any]], *, host: FakeHost | None = None,
-    differing: Iterable[str] = (),
+    differing: Iterable[str] | None = None,
 ) -> PluginHarness:
     """Replay generated example ``slug`` on ``plugin`` and check the run's host calls.
 
-    Methods in ``differing`` are left out: the caller asserts the port's deliberate answer.
-    Returns the (closed) harness, whose host holds the recorded calls.
+    By default the same as ``replay_port``. ``differing`` (methods left out) and ``host`` replace
+    what ``port_replay`` says for the example. Returns the (closed) harness.
     """
-    vectors, host_calls = generated_vectors(golden, slug)
-    skipped = set(differing)
-    kept = [v for v in vectors if v["method"] not in skipped]
-    assert len(kept) == len(vectors) - len(skipped), f"{sorted(skipped)} not all among {[v['method'] for v in vectors]}"
+    port = port_replay(golden, slug)
+    if differing is not None:
+        vectors, _ = generated_vectors(golden, slug)
+        port = PortReplay(slug, _without(vectors, [(method, None) for method in differing]), port.host_replies,
+                          port.host_calls)
+    return _replay_port(port, plugin, host)
+
+
+# ---- what each port replays --------------------------------------------------------------------
+
+SIMPLE_SUBSTITUTIONS: Final[Substitutions] = (
+    ("example-simple-c", "example-simple-python"),
+    ("plugin-example-c", "plugin-example-python"),
+    ("Plugin Example C", "Plugin Example Python"),
+    ("plugin example c command", "plugin example python command"),
+    ("example C ABI plugin", "example Python ABI plugin"),
+    ("Example C Plugin", "Example Python Plugin"),
+    # Upstream writes "example-c" where it means its plugin ID (resource path, "plugin" of the
+    # echoes); the port writes the ID it is loaded under.
+    ("example-c", "example-simple-python"),
+)
+"""``simple_c`` with the Python names."""
+
+DIFFERING: Final[Mapping[str, Sequence[tuple[str, str | None]]]] = {
+    "simple": (
+        ("request.normalize", "not json"),  # C: invalid_request rc 0; port: decode error rc 1
+        ("response.translate", '{"body":"eyJhIjoxfQ=="}'),  # C misses lower-case "body"; Go reads it
+        ("usage.handle", "{}"),  # C: {"Count":1}; port: {} and a private count
+    ),
+    "cli": (("command_line.execute", None),),  # upstream escapes the output twice
+    "executor": (("executor.execute_stream", None),),  # upstream JSON-encodes the SSE chunk
+    # upstream writes garbage for a body of "{" (sjson does not validate); the port leaves it alone
+    "codex-service-tier": (("request.normalize", '{"ToFormat": "codex", "Model": "gpt-5.5", "Body": "ew=="}'),),
+}
+"""Vectors whose upstream answer a port deliberately does not give, as ``(method, request)``
+(``None``: the method's only vector). The port's docstring says why; its test module asserts what
+it answers instead."""
+
+HOST_REPLIES: Final[Mapping[str, Mapping[str, Any]]] = {
+    # The golden file records no replies for the generated example: it logs, and it fetches a page
+    # whose answer it ignores.
+    "host-callback": {
+        "host.log": {"out": '{"ok":true,"result":{}}'},
+        "host.http.do": {"out": '{"ok":true,"result":{"StatusCode":200}}'},
+    },
+}
+"""Host replies of the ports whose golden run has none in ``host_replies_used``."""
+
+
+@dataclass(frozen=True)
+class PortReplay:
+    """What the port of one example replays, wherever it runs."""
+
+    name: str
+    vectors: list[Vector]
+    """In order; each holds ``method``, ``req``, ``rc``, ``out`` and, when recorded per call,
+    ``host_calls``."""
+    host_replies: Mapping[str, Any]
+    """The host's answers, as ``host_replies_used`` in the golden file (``script_host``)."""
+    host_calls: list[list[str]] | None
+    """The callbacks of the whole run, when the golden file records them per run, not per call."""
+
+
+def port_replay(golden: Mapping[str, Any], name: str) -> PortReplay:
+    """What the port of example ``name`` replays: its golden vectors for the Python IDs, minus
+    ``DIFFERING``, with the host replies its run needs."""
+    section, _, slug = golden_key(name).partition("/")
+    if slug:
+        vectors, host_calls = generated_vectors(golden, slug)
+        replies = HOST_REPLIES.get(name, {})
+        return PortReplay(name, _without(vectors, DIFFERING.get(name, ())), replies, host_calls)
+    vectors = [dict(vector) for vector in golden[section]]
+    if name == "simple":
+        vectors = _simple_for_python(vectors)
+    elif name == "host-callback-auth-files":
+        vectors = _host_failures_as_cpa_answers(vectors)
+    replies = golden["host_replies_used"].get(section, HOST_REPLIES.get(name, {}))
+    return PortReplay(name, _without(vectors, DIFFERING.get(name, ())), replies, None)
+
+
+def replay_port(golden: Mapping[str, Any], name: str, plugin: type[Plugin[Any]] | str | os.PathLike[str]) -> PluginHarness:
+    """Replay ``port_replay(golden, name)`` on ``plugin`` (the class, or its built ``.so``) with a
+    strict ``FakeHost`` scripted with the port's host replies. Returns the (closed) harness."""
+    return _replay_port(port_replay(golden, name), plugin, None)
+
+
+def _replay_port(port: PortReplay, plugin: type[Plugin[Any]] | str | os.PathLike[str], host: FakeHost | None) -> PluginHarness:
+    if host is None:
+        host = script_host(FakeHost(strict_logs=True), port.host_replies)
     with PluginHarness(plugin, host=host) as harness:
-        assert replay(harness, kept) == len(kept) > 0
-        assert_host_calls(harness.host.calls, host_calls, f"{slug} run")
+        assert replay(harness, port.vectors) == len(port.vectors) > 0
+        if port.host_calls is not None:
+            assert_host_calls(harness.host.calls, port.host_calls, f"{port.name} run")
     return harness
+
+
+def _without(vectors: list[Vector], differing: Iterable[tuple[str, str | None]]) -> list[Vector]:
+    """``vectors`` minus the ``differing`` ones, each of which must match exactly one vector."""
+    kept = vectors
+    for method, request in differing:
+        left = [v for v in kept if not (v["method"] == method and request in (None, v["req"]))]
+        assert len(left) == len(kept) - 1, f"{method} {request!r} is not exactly one of {[v['method'] for v in kept]}"
+        kept = left
+    return kept
+
+
+def _simple_for_python(vectors: list[Vector]) -> list[Vector]:
+    for vector in vectors:
+        out = go_unknown_method(for_python(vector["out"], SIMPLE_SUBSTITUTIONS), vector["method"])
+        # The C variant spells the result key "Resources"; Go (and CPA) read it as "resources".
+        vector["out"] = out.replace('{"Resources":', '{"resources":')
+    return vectors
+
+
+def _host_failures_as_cpa_answers(vectors: list[Vector]) -> list[Vector]:
+    """The golden run, adapted to what CPA itself answers.
+
+    The recording host answered ``host.auth.get`` with rc 1 and code ``not_found``; CPA answers
+    every failed callback with rc 0 and code ``host_call_failed`` (protocol §2.4), so the page
+    shows ``host_call_failed: auth index not found`` where upstream's run showed ``not_found: …``.
+    """
+    for vector in vectors:
+        if b"not_found: " in (result_body(vector["out"]) if '"Body"' in vector["out"] else b""):
+            page = result_body(vector["out"]).replace(b"not_found: ", b"host_call_failed: ")
+            vector["out"] = with_result_body(vector["out"], page)
+    return vectors
+
+
+# ---- rewriting upstream's answers --------------------------------------------------------------
 
 
 def go_unknown_method(out: str, method: str) -> str:

@@ -8,13 +8,11 @@ import pytest
 
 from cpa_sdk.testing import PluginHarness
 from reference_plugins.frontend_auth_exclusive import FrontendAuthExclusiveExample
-from tests.reference.golden import replay
+from tests.reference.golden import replay_port
 
 
 def test_golden_vectors(golden: dict[str, Any]) -> None:
-    vectors = golden["frontend_auth_exclusive_go"]
-    with PluginHarness(FrontendAuthExclusiveExample) as harness:
-        assert replay(harness, vectors) == len(vectors)
+    replay_port(golden, "frontend-auth-exclusive", FrontendAuthExclusiveExample)  # frontend_auth_exclusive_go
 
 
 def test_registers_as_the_exclusive_provider() -> None:

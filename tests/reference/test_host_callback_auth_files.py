@@ -8,36 +8,16 @@ from typing import Any
 
 from cpa_sdk.testing import FakeHost, PluginHarness
 from reference_plugins.host_callback_auth_files import HOST_CALLBACKS, HostCallbackAuthFiles
-from tests.reference.golden import Vector, replay, result_body, script_host, with_result_body
+from tests.reference.golden import replay_port
 
 PAGE = "/v0/resource/plugins/host-callback-auth-files/status"
 
 
-def golden_host(golden: dict[str, Any]) -> FakeHost:
-    return script_host(FakeHost(strict_logs=True), golden["host_replies_used"]["host_callback_auth_files_go"])
-
-
-def python_vectors(golden: dict[str, Any]) -> list[Vector]:
-    """The golden run, adapted to what CPA itself answers.
-
-    The recording host answered ``host.auth.get`` with rc 1 and code ``not_found``; CPA answers
-    every failed callback with rc 0 and code ``host_call_failed`` (protocol §2.4), so the page
-    shows ``host_call_failed: auth index not found`` where upstream's run showed ``not_found: …``.
-    """
-    vectors = []
-    for vector in golden["host_callback_auth_files_go"]:
-        if b"not_found: " in (result_body(vector["out"]) if '"Body"' in vector["out"] else b""):
-            page = result_body(vector["out"]).replace(b"not_found: ", b"host_call_failed: ")
-            vector = dict(vector, out=with_result_body(vector["out"], page))
-        vectors.append(vector)
-    return vectors
-
-
 def test_golden_vectors_pages_and_host_calls(golden: dict[str, Any]) -> None:
-    vectors = python_vectors(golden)
-    with PluginHarness(HostCallbackAuthFiles, host=golden_host(golden)) as harness:
-        assert replay(harness, vectors) == len(vectors)
-        assert set(harness.host.methods()) == set(HOST_CALLBACKS)
+    # host_callback_auth_files_go with its host replies; a failed host.auth.get shows as CPA
+    # answers it (golden._host_failures_as_cpa_answers)
+    harness = replay_port(golden, "host-callback-auth-files", HostCallbackAuthFiles)
+    assert set(harness.host.methods()) == set(HOST_CALLBACKS)
 
 
 def page_for(harness: PluginHarness, query: dict[str, list[str]] | None = None, body: Any = None) -> tuple[int, str]:

@@ -6,12 +6,11 @@ from typing import Any
 
 from cpa_sdk.testing import PluginHarness
 from reference_plugins.scheduler import SchedulerExample
-from tests.reference.golden import replay
+from tests.reference.golden import replay_port
 
 
 def test_golden_vectors(golden: dict[str, Any]) -> None:
-    with PluginHarness(SchedulerExample) as harness:
-        assert replay(harness, golden["scheduler_go"]) == len(golden["scheduler_go"])
+    replay_port(golden, "scheduler", SchedulerExample)  # scheduler_go
 
 
 def test_registration_matches_upstream_config_fields() -> None:

@@ -10,46 +10,14 @@ import pytest
 
 from cpa_sdk.testing import PluginHarness
 from reference_plugins.simple import SimpleExample
-from tests.reference.golden import Vector, for_python, go_unknown_method, replay
-
-SUBSTITUTIONS = [
-    ("example-simple-c", "example-simple-python"),
-    ("plugin-example-c", "plugin-example-python"),
-    ("Plugin Example C", "Plugin Example Python"),
-    ("plugin example c command", "plugin example python command"),
-    ("example C ABI plugin", "example Python ABI plugin"),
-    ("Example C Plugin", "Example Python Plugin"),
-    # Upstream writes "example-c" where it means its plugin ID (resource path, "plugin" of the
-    # echoes); the port writes the ID it is loaded under.
-    ("example-c", "example-simple-python"),
-]
-
-# Vectors whose upstream answer the port deliberately does not give (see the module docstring
-# of reference_plugins.simple, and the tests below).
-DIFFERING = {
-    ("request.normalize", "not json"),  # C: invalid_request rc 0; port: decode error rc 1
-    ("response.translate", '{"body":"eyJhIjoxfQ=="}'),  # C misses lower-case "body"; Go reads it
-    ("usage.handle", "{}"),  # C: {"Count":1}; port: {} and a private count
-}
-
-
-def python_vectors(golden: dict[str, Any]) -> list[Vector]:
-    vectors = []
-    for vector in golden["simple_c"]:
-        out = go_unknown_method(for_python(vector["out"], SUBSTITUTIONS), vector["method"])
-        # The C variant spells the result key "Resources"; Go (and CPA) read it as "resources".
-        out = out.replace('{"Resources":', '{"resources":')
-        vectors.append(dict(vector, out=out))
-    return vectors
+from tests.reference.golden import replay_port
 
 
 def test_golden_vectors(golden: dict[str, Any]) -> None:
-    vectors = python_vectors(golden)
-    kept = [v for v in vectors if (v["method"], v["req"]) not in DIFFERING]
-    assert len(kept) == len(vectors) - len(DIFFERING)
-    with PluginHarness(SimpleExample) as harness:
-        assert replay(harness, kept) == len(kept)
-        assert harness.host.calls == []
+    # simple_c with the Python names (golden.SIMPLE_SUBSTITUTIONS), less the vectors whose upstream
+    # answer the port deliberately does not give (golden.DIFFERING, and the tests below).
+    harness = replay_port(golden, "simple", SimpleExample)
+    assert harness.host.calls == []
 
 
 @pytest.fixture
