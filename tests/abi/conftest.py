@@ -1,4 +1,4 @@
-"""Builds the C test host and the plugin ``.so`` files once per session, and runs the host.
+"""Builds the C test host (``tests/c_host.py`` runs it) and the plugin ``.so`` files once per session.
 
 The host (``host/cpa_test_host.c``) loads plugins as CPA does and never links libpython. The
 plugins are built with ``cpa_sdk.build`` from the stand-in entry ``echo_entry:load`` and the
@@ -7,8 +7,6 @@ endpoints in ``standins.py``, plus a few deliberately broken ones.
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,51 +15,10 @@ from typing import Any
 import pytest
 
 from cpa_sdk.build import build_plugin
+from tests.c_host import TIMEOUT, Host, compile_host  # noqa: F401  (TIMEOUT, Host: the test modules import them from here)
 
 HERE = Path(__file__).resolve().parent
-HOST_SOURCE = HERE / "host" / "cpa_test_host.c"
 ENTRY = "echo_entry:load"
-TIMEOUT = 300  # seconds; a deadlock fails the test instead of hanging the suite
-
-
-@dataclass
-class HostRun:
-    returncode: int
-    events: list[dict[str, Any]]
-    stderr: str
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [e for e in self.events if e.get("event") == kind]
-
-    def calls(self) -> list[dict[str, Any]]:
-        return self.of("call")
-
-    def out(self, index: int) -> bytes:
-        """The response bytes of the ``index``-th call event."""
-        value = self.calls()[index]["out"]
-        return b"" if value is None else value.encode("latin-1")
-
-    def result(self, index: int) -> Any:
-        return json.loads(self.out(index))
-
-
-class Host:
-    def __init__(self, binary: Path, workdir: Path) -> None:
-        self.binary = binary
-        self.workdir = workdir
-        self._scripts = 0
-
-    def run(self, *args: str, timeout: float = TIMEOUT) -> HostRun:
-        proc = subprocess.run([str(self.binary), *args], capture_output=True, text=True, timeout=timeout,
-                              encoding="utf-8", errors="surrogateescape")
-        events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-        return HostRun(proc.returncode, events, proc.stderr)
-
-    def script(self, text: str, repeat: int = 1, timeout: float = TIMEOUT) -> HostRun:
-        self._scripts += 1
-        path = self.workdir / f"script-{self._scripts}.txt"
-        path.write_text(text.strip() + "\n", encoding="utf-8")
-        return self.run("script", str(path), str(repeat), timeout=timeout)
 
 
 @dataclass
@@ -83,12 +40,7 @@ def abi_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def host(abi_dir: Path) -> Host:
-    binary = abi_dir / "cpa_test_host"
-    subprocess.run(
-        ["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(binary), str(HOST_SOURCE), "-ldl", "-lpthread"],
-        check=True, capture_output=True, text=True,
-    )
-    return Host(binary, abi_dir)
+    return Host(compile_host(abi_dir / "cpa_test_host"), abi_dir)
 
 
 @pytest.fixture(scope="session")
