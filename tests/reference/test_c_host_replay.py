@@ -16,7 +16,6 @@ call cannot be scripted so: ``NEEDS_SUCCESSIVE_REPLIES`` names each, and
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -29,13 +28,6 @@ from tests.c_host import Host, HostRun, host_bytes, script_text
 from tests.reference.golden import Answer, PortReplay, assert_host_calls, check_answers, port_replay, script_host
 
 NAME: Final = "port"
-MAX_HOST_REPLIES: Final = 64  # g_replies in cpa_test_host.c
-
-NEEDS_SUCCESSIVE_REPLIES: Final[dict[str, list[int]]] = {
-    # stream mode reads a chunk, then done, in one management.handle
-    "host-model-callback": [3],
-}
-"""Vectors (by index in ``port_replay``) the C host cannot script, by example."""
 
 
 @dataclass
@@ -44,13 +36,10 @@ class Script:
 
     load: list[str]
     steps: list[list[str]] = field(default_factory=list)
-    """Per vector: the ``hostreply`` lines it needs, then its ``call``."""
-    unscriptable: list[int] = field(default_factory=list)
+    """Per vector: the ``hostqueue``/``hostreply`` lines it needs, then its ``call``."""
 
-    def lines(self, left_out: Collection[int] = ()) -> list[str]:
-        """The script; the vectors ``left_out`` get their replies but are not called."""
-        body = [line for index, step in enumerate(self.steps) for line in (step[:-1] if index in left_out else step)]
-        return [*self.load, *body, f"unload {NAME}"]
+    def lines(self) -> list[str]:
+        return [*self.load, *(line for step in self.steps for line in step), f"unload {NAME}"]
 
 
 def c_host_script(port: PortReplay, so: Path) -> Script:
@@ -66,17 +55,15 @@ def c_host_script(port: PortReplay, so: Path) -> Script:
             replies.setdefault(method, []).append(reply)
         step = []
         for method, answers in replies.items():
-            if len(set(answers)) > 1 and index not in script.unscriptable:
-                script.unscriptable.append(index)
-            for reply in dict.fromkeys(answers):  # in order; the host keeps the last
-                if sent.get(method) != reply:
-                    step.append(f"hostreply {method} {script_text(reply)}")
-                    sent[method] = reply
+            *first, last = answers
+            if any(answer != last for answer in first):
+                step += [f"hostqueue {method} {script_text(answer)}" for answer in first]
+            if sent.get(method) != last:
+                step.append(f"hostreply {method} {script_text(last)}")
+                sent[method] = last
         request = vector["req"].encode()
         step.append(f"call {NAME} {vector['method']} {script_text(request)}" if request else f"call {NAME} {vector['method']}")
         script.steps.append(step)
-    replies_sent = sum(line.startswith("hostreply ") for step in script.steps for line in step)
-    assert replies_sent <= MAX_HOST_REPLIES, f"{port.name}: {replies_sent} hostreply lines, the host holds {MAX_HOST_REPLIES}"
     return script
 
 
@@ -110,15 +97,11 @@ def read_answers(run: HostRun) -> tuple[list[Answer], list[HostCall]]:
     return answers, everything
 
 
-def replay_through_c_host(c_host: Host, port: PortReplay, so: Path, left_out: Collection[int]) -> None:
-    script = c_host_script(port, so)
-    assert set(left_out) <= set(script.unscriptable), f"{port.name}: only unscriptable vectors are left out"
-    run = c_host.script("\n".join(script.lines(left_out)))
+def replay_through_c_host(c_host: Host, port: PortReplay, so: Path) -> None:
+    run = c_host.script("\n".join(c_host_script(port, so).lines()))
     answers, calls = read_answers(run)
-    vectors = [vector for index, vector in enumerate(port.vectors) if index not in left_out]
-    assert check_answers(vectors, answers) == len(vectors) > 0
+    assert check_answers(port.vectors, answers) == len(port.vectors) > 0
     if port.host_calls is not None:
-        assert not left_out, f"{port.name}: the run's host calls include the vectors left out"
         assert_host_calls(calls, port.host_calls, f"{port.name} run")
 
 
@@ -130,20 +113,4 @@ def built(reference_builds: Path, name: str) -> Path:
 def test_port_answers_its_golden_vectors_through_the_c_host(
     name: str, golden: dict[str, Any], c_host: Host, reference_builds: Path
 ) -> None:
-    port = port_replay(golden, name)
-    so = built(reference_builds, name)
-    assert c_host_script(port, so).unscriptable == NEEDS_SUCCESSIVE_REPLIES.get(name, [])
-    replay_through_c_host(c_host, port, so, NEEDS_SUCCESSIVE_REPLIES.get(name, []))
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="cpa_test_host answers every callback to a method with the one last hostreply, so a vector needing "
-    "successive replies within one call (host-model-callback vector 3: stream_read gives a chunk, then done) "
-    "cannot be scripted",
-)
-@pytest.mark.parametrize("name", list(NEEDS_SUCCESSIVE_REPLIES))
-def test_successive_host_replies_within_one_call(
-    name: str, golden: dict[str, Any], c_host: Host, reference_builds: Path
-) -> None:
-    replay_through_c_host(c_host, port_replay(golden, name), built(reference_builds, name), left_out=())
+    replay_through_c_host(c_host, port_replay(golden, name), built(reference_builds, name))

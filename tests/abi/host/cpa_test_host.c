@@ -29,7 +29,10 @@
  * \n \r \t \\ \0 \xHH; the whole-field tokens @null and @empty mean a NULL pointer and a
  * non-NULL empty buffer):
  *   load NAME PATH           expect RC TEXT       (previous call: rc (* = any), out contains TEXT)
- *   call NAME METHOD [TEXT]  hostreply METHOD TEXT (answer for host callbacks; TEXT @rc1 = rc 1)
+ *   call NAME METHOD [TEXT]  hostreply METHOD TEXT (answer for host callbacks; TEXT @rc1 = rc 1;
+ *                            the last hostreply of a method answers every later callback to it)
+ *                            hostqueue METHOD TEXT (one-shot answers, used in order before the
+ *                            method's hostreply: for successive answers within one call)
  *   unload NAME              sleep MS             stats
  *   signals                  (prints the disposition of the signals Go and Python care about)
  */
@@ -178,9 +181,50 @@ typedef struct {
     char *method;
     bytes reply;
     int rc1;
+    int queued; /* hostqueue: answers once, in order, before the method's hostreply */
+    int used;
 } host_reply;
-static host_reply g_replies[64];
-static size_t g_nreplies;
+static pthread_mutex_t g_reply_mu = PTHREAD_MUTEX_INITIALIZER;
+static host_reply *g_replies;
+static size_t g_nreplies, g_capreplies;
+
+static host_reply *add_reply(void) {
+    pthread_mutex_lock(&g_reply_mu);
+    if (g_nreplies == g_capreplies) {
+        g_capreplies = g_capreplies ? 2 * g_capreplies : 64;
+        g_replies = realloc(g_replies, g_capreplies * sizeof *g_replies);
+    }
+    host_reply *r = &g_replies[g_nreplies++];
+    memset(r, 0, sizeof *r);
+    pthread_mutex_unlock(&g_reply_mu);
+    return r;
+}
+
+/* The answer for a callback to ``method``: its first unused queued answer, else its last
+ * hostreply. Returned by value: the script thread may grow the array while plugin threads call
+ * (the reply bytes themselves are never moved or freed). ``found`` is 0 when nothing matched. */
+static host_reply pick_reply(const char *method, int *found) {
+    host_reply picked = {0};
+    *found = 0;
+    pthread_mutex_lock(&g_reply_mu);
+    for (size_t i = 0; i < g_nreplies; i++) {
+        host_reply *r = &g_replies[i];
+        if (strcmp(r->method, method) != 0) continue;
+        if (r->queued) {
+            if (!r->used) {
+                r->used = 1;
+                picked = *r;
+                *found = 1;
+                break;
+            }
+        } else {
+            picked = *r;
+            *found = 1;
+        }
+    }
+    pthread_mutex_unlock(&g_reply_mu);
+    return picked;
+}
 
 static void record(const char *plugin, const char *method, const uint8_t *req, size_t len, int late) {
     pthread_mutex_lock(&g_rec_mu);
@@ -228,12 +272,12 @@ static int host_call(void *ctx, const char *method, const uint8_t *req, size_t l
     }
     const char *reply = "{\"ok\":true,\"result\":{}}";
     size_t reply_len = strlen(reply);
-    for (size_t i = 0; i < g_nreplies; i++) {
-        if (strcmp(g_replies[i].method, method) == 0) {
-            if (g_replies[i].rc1) return 1;
-            reply = g_replies[i].reply.p;
-            reply_len = g_replies[i].reply.len;
-        }
+    int found;
+    host_reply scripted = pick_reply(method, &found);
+    if (found) {
+        if (scripted.rc1) return 1;
+        reply = scripted.reply.p;
+        reply_len = scripted.reply.len;
     }
     if (resp && reply_len) {
         resp->ptr = malloc(reply_len);
@@ -446,9 +490,10 @@ static int run_script(const char *path, int repeat) {
                 printf("{\"event\":\"unload\",\"round\":%d,\"plugin\":", round);
                 put_json_str(stdout, name);
                 printf("}\n");
-            } else if (strcmp(cmd, "hostreply") == 0) {
+            } else if (strcmp(cmd, "hostreply") == 0 || strcmp(cmd, "hostqueue") == 0) {
                 char *method = next_field(&rest);
-                host_reply *r = &g_replies[g_nreplies++];
+                host_reply *r = add_reply();
+                r->queued = strcmp(cmd, "hostqueue") == 0;
                 r->method = strdup(method);
                 r->rc1 = rest && strcmp(rest, "@rc1") == 0;
                 r->reply = unescape(rest ? rest : "");
