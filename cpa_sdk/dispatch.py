@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from cpa_sdk.capabilities import ResponseStreamInterceptor, WireMethod
 from cpa_sdk.config import load_config
-from cpa_sdk.envelope import EMPTY_OK, error_envelope, ok_envelope
+from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
 from cpa_sdk.errors import PluginError
 from cpa_sdk.host import Host, HostTransport, _callback_id
 from cpa_sdk.plugin import Plugin
@@ -161,7 +161,7 @@ class Dispatcher:
                 return 0, EMPTY_OK
             if response_class is not None and not isinstance(result, response_class):
                 raise TypeError(f"{name} handler returned {type(result).__name__}, expected {response_class.__name__}")
-            return 0, ok_envelope(encode(result))
+            return 0, encode(result, prefix=OK_PREFIX, suffix=OK_SUFFIX)
 
         return route
 

@@ -13,14 +13,16 @@ import pydantic_core
 
 from cpa_sdk.errors import HostError, HostUnavailableError
 
-__all__ = ["EMPTY_OK", "error_envelope", "ok_envelope", "parse_host_envelope"]
+__all__ = ["EMPTY_OK", "OK_PREFIX", "OK_SUFFIX", "error_envelope", "ok_envelope", "parse_host_envelope"]
 
 EMPTY_OK: Final = b'{"ok":true,"result":{}}'
+OK_PREFIX: Final = b'{"ok":true,"result":'
+OK_SUFFIX: Final = b"}"
 
 
 def ok_envelope(result: bytes) -> bytes:
     """Wrap an encoded result: ``{"ok":true,"result":<result>}``."""
-    return b'{"ok":true,"result":' + result + b"}"
+    return OK_PREFIX + result + OK_SUFFIX
 
 
 def error_envelope(code: str, message: str, *, retryable: bool = False, http_status: int = 0) -> bytes:

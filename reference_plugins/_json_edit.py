@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Final
 
 __all__ = ["set_top_level_json", "set_top_level_string", "top_level_members"]
 
 _DECODER: Final = json.JSONDecoder()
 _WHITESPACE: Final = " \t\n\r"
+_WHITESPACE_BYTES: Final = frozenset(_WHITESPACE.encode())
 
 
 def set_top_level_string(body: bytes | None, key: str, value: str) -> bytes | None:
@@ -27,30 +29,50 @@ def set_top_level_string(body: bytes | None, key: str, value: str) -> bytes | No
     Returns ``None`` when the body cannot take a key: an array, or text that is not JSON (sjson
     would write garbage into a body of ``{``; leaving it alone is the sensible answer).
     """
-    return set_top_level_json(body, key, json.dumps(value, ensure_ascii=False))
+    return set_top_level_json(body, key, _string_json(value))
 
 
 def set_top_level_json(body: bytes | None, key: str, value_json: str) -> bytes | None:
     """``set_top_level_string`` for any value, given as JSON text (written as it is)."""
-    member = json.dumps(key) + ":" + value_json
-    if not body or not body.strip():
-        return ("{" + member + "}").encode()
-    stripped = body.lstrip()
-    first = stripped[:1]
+    quoted_key, member = _member(key, value_json)
+    body = body or b""
+    start = _skip_bytes(body, 0)
+    if start == len(body):
+        return b"{" + member + b"}"
+    first = body[start : start + 1]
     if first == b"[":
         return None
     if first != b"{":
-        return ("{" + member + "}").encode() if _is_json(body) else None
-    quoted_key = json.dumps(key).encode()
+        return b"{" + member + b"}" if _is_json(body) else None
     if quoted_key not in body:
-        # Fast path: the key appears nowhere, so it is appended at the closing brace.
-        end = len(body.rstrip())
-        start = len(body) - len(stripped)
-        if body[end - 1 : end] != b"}":
+        # Fast path, and the common case: the key appears nowhere, so it goes in front of the
+        # closing brace. One copy of the body, however large.
+        end = len(body)
+        while body[end - 1] in _WHITESPACE_BYTES:
+            end -= 1
+        if body[end - 1] != ord("}"):
             return None
-        inner_empty = not body[start + 1 : end - 1].strip()
-        return body[: end - 1] + (b"" if inner_empty else b",") + member.encode() + b"}"
-    return _set_by_scanning(body, key, member, value_json)
+        separator = b"" if _skip_bytes(body, start + 1) == end - 1 else b","
+        return b"".join((memoryview(body)[: end - 1], separator, member, b"}"))
+    return _set_by_scanning(body, key, member.decode(), value_json)
+
+
+@lru_cache(maxsize=64)
+def _string_json(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+@lru_cache(maxsize=64)
+def _member(key: str, value_json: str) -> tuple[bytes, bytes]:
+    """``"key"`` and ``"key":value`` as bytes: plugins set the same few members on every call."""
+    quoted_key = json.dumps(key)
+    return quoted_key.encode(), (quoted_key + ":" + value_json).encode()
+
+
+def _skip_bytes(body: bytes, index: int) -> int:
+    while index < len(body) and body[index] in _WHITESPACE_BYTES:
+        index += 1
+    return index
 
 
 def _set_by_scanning(body: bytes, key: str, member: str, value_json: str) -> bytes | None:

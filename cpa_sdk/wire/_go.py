@@ -492,21 +492,23 @@ def _describe(exc: ValidationError, cls: type[GoModel]) -> str:
 # Encoding
 
 
-def encode(model: GoModel) -> bytes:
+def encode(model: GoModel, *, prefix: bytes = b"", suffix: bytes = b"") -> bytes:
     """Encode ``model`` as compact JSON that Go decodes to the intended values.
 
     Fields holding their zero value are left out; Go reads a missing key as the zero value.
+    ``prefix`` and ``suffix`` are written around it in the same copy (the response envelope).
     """
     bytes_only = model._bytes_only
     if bytes_only is not None and not model.__pydantic_extra__:
         values = model.__dict__
-        parts = [b"{"]
+        parts = [prefix + b"{"]
         for name, alias in bytes_only:
             value = values[name]
             if value is not None:
                 parts += (alias, binascii.b2a_base64(value, newline=False), b'",')
         if len(parts) > 1:
             parts[-1] = b'"'
-        parts.append(b"}")
+        parts.append(b"}" + suffix)
         return b"".join(parts)
-    return model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
+    encoded = model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
+    return prefix + encoded + suffix if prefix or suffix else encoded
