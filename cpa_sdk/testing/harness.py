@@ -16,11 +16,11 @@ from typing import Any
 import pydantic_core
 import yaml
 
-from cpa_sdk.capabilities import wire_methods_by_name
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.testing.fake_host import FakeHost
-from cpa_sdk.wire import ExecutorStreamResponse, IdentifierResponse, Registration
+from cpa_sdk.wire import EmptyResponse, IdentifierResponse, Registration
+from cpa_sdk.wire.methods import METHODS
 from cpa_sdk.wire._go import GoModel, decode, encode
 
 __all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml"]
@@ -138,23 +138,19 @@ class PluginHarness:
     def call(self, method: str, request: GoModel | Mapping[str, Any] | bytes | str | None = None) -> Any:
         """Call ``method`` and decode the result into its wire model.
 
-        Identifier methods return the identifier string, ``executor.execute_stream`` an
-        ``ExecutorStreamResponse``, void methods ``None``. An error envelope raises
-        ``PluginCallError``.
+        The model is the one CPA decodes the answer into (``cpa_sdk.wire.methods.METHODS``);
+        identifier methods return the identifier string, methods whose answer CPA ignores return
+        ``None``. An error envelope raises ``PluginCallError``.
         """
         result = self.call_raw(method, request)
         if not result.ok:
             raise PluginCallError(method, result)
         payload = pydantic_core.to_json(result.result if result.result is not None else {})
-        wire = wire_methods_by_name().get(method)
-        if wire is None or wire.kind == "void":
+        spec = METHODS.get(method)
+        if spec is None or spec.response is None or spec.response is EmptyResponse:
             return None
-        if wire.kind == "identifier":
-            return decode(IdentifierResponse, payload).identifier
-        if wire.kind == "stream":
-            return decode(ExecutorStreamResponse, payload)
-        assert wire.response is not None
-        return decode(wire.response, payload)
+        answer = decode(spec.response, payload)
+        return answer.identifier if isinstance(answer, IdentifierResponse) else answer
 
     def close(self) -> None:
         """Shut the plugin down, as CPA does on unload."""

@@ -126,3 +126,45 @@ def test_default_execute_stream_wraps_execute() -> None:
         assert [c.payload for c in result.chunks] == [b"whole"] and result.headers == {"A": ["b"]}
         assert h.call("executor.identifier") == "plain"
         assert h.call_raw("executor.count_tokens").error["code"] == "unsupported"
+
+
+def test_raw_stream_chunk_interceptor_reads_fields_lazily() -> None:
+    from cpa_sdk import Plugin, ResponseStreamInterceptor, StreamChunkView
+    from cpa_sdk.wire import StreamChunkInterceptResponse
+
+    from tests.sdk.plugins import META
+
+    seen: list[tuple[str, int, bytes | None, str]] = []
+
+    class Upper(Plugin, ResponseStreamInterceptor):
+        plugin_id = name = "upper"
+        version, author, github_repository = META["version"], META["author"], META["github_repository"]
+
+        def intercept_stream_chunk_raw(self, chunk: StreamChunkView) -> StreamChunkInterceptResponse | None:
+            seen.append((chunk.request_id, chunk.chunk_index, chunk.body, chunk.host_callback_id))
+            if chunk.is_header_init:
+                return StreamChunkInterceptResponse(headers={"X-Seen": [chunk.request_id]})
+            if chunk.body == b"drop":
+                return StreamChunkInterceptResponse(drop_chunk=True)
+            return StreamChunkInterceptResponse(body=(chunk.body or b"").upper())
+
+    with PluginHarness(Upper) as h:
+        assert h.call("plugin.register").capabilities.response_stream_interceptor
+        init = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": -1, "Body": None, "OriginalRequest": "e30="})
+        assert init.result == {"Headers": {"X-Seen": ["r"]}}
+        # case-insensitive keys, as Go reads them; a large history is never decoded
+        history = ["QUFB" * 1000] * 64
+        chunk = h.call_raw("response.intercept_stream_chunk", {"requestid": "r", "chunkindex": 0, "body": "ZGF0YQ==", "HistoryChunks": history, "host_callback_id": "7"})
+        assert chunk.result == {"Body": base64.b64encode(b"DATA").decode()}
+        assert h.call("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 1, "Body": "ZHJvcA=="}).drop_chunk is True
+        bad = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 2, "Body": "e30"})
+        assert bad.rc == 1 and "illegal base64" in bad.error["message"]
+    assert seen[:2] == [("r", -1, None, ""), ("r", 0, b"data", "7")]
+
+
+def test_stream_chunk_view_history_is_decoded_on_request() -> None:
+    from cpa_sdk import StreamChunkView
+
+    view = StreamChunkView(b'{"ChunkIndex":3,"HistoryChunks":["YQ==",null,"Yg=="],"ResponseHeaders":{"A":["b"]}}')
+    assert view.history_chunks == [b"a", b"", b"b"]
+    assert view.response_headers == {"A": ["b"]} and view.chunk_index == 3 and view.body is None
