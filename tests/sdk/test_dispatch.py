@@ -136,3 +136,35 @@ def test_unscripted_host_call_fails_the_test_with_the_call_named() -> None:
         h.register()
         with pytest.raises(UnexpectedHostCall, match=r"unscripted host callback host\.log"):
             normalize(h, "log")
+
+
+def test_host_callback_id_of_the_call_rides_on_its_host_callbacks() -> None:
+    from cpa_sdk import ManagementAPI, Plugin
+    from cpa_sdk.wire import HostModelExecutionRequest, ManagementRegistrationResponse, ManagementResponse
+
+    from tests.sdk.plugins import META
+
+    class Page(Plugin, ManagementAPI):
+        plugin_id = name = "page"
+        version, author, github_repository = META["version"], META["author"], META["github_repository"]
+
+        def register_management(self, request):  # type: ignore[no-untyped-def]
+            return ManagementRegistrationResponse()
+
+        def handle_management(self, request):  # type: ignore[no-untyped-def]
+            self.host.log("serving")
+            self.host.http("GET", "https://example.com")
+            self.host.model_execute(HostModelExecutionRequest(model="m"))
+            self.host.auth_list()  # host.auth.* takes no callback id
+            return ManagementResponse(status_code=200)
+
+    host = FakeHost()
+    host.on("host.http.do").on("host.model.execute").on("host.auth.list", {"files": []})
+    with PluginHarness(Page, host=host) as h:
+        h.call("management.handle", {"Path": "/x", "host_callback_id": "42"})
+        h.call("management.handle", {"Path": "/x"})
+    ids = [(c.method, c.json().get("host_callback_id")) for c in host.calls]
+    assert ids == [
+        ("host.log", "42"), ("host.http.do", "42"), ("host.model.execute", "42"), ("host.auth.list", None),
+        ("host.log", None), ("host.http.do", None), ("host.model.execute", None), ("host.auth.list", None),
+    ]
