@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -57,7 +57,7 @@ class StreamPump:
     running stream to stop and waits (bounded) for them.
     """
 
-    def __init__(self, host: Host, *, log_failure: Any) -> None:
+    def __init__(self, host: Host, *, log_failure: Callable[[str, BaseException], None]) -> None:
         self._host = host
         self._log_failure = log_failure
         self._closing = threading.Event()
