@@ -12,6 +12,7 @@ from typing import Any, Final
 import pydantic_core
 
 from cpa_sdk.errors import HostError, HostUnavailableError
+from cpa_sdk.wire._go import go_fold
 
 __all__ = ["EMPTY_OK", "OK_PREFIX", "OK_SUFFIX", "error_envelope", "ok_envelope", "parse_host_envelope"]
 
@@ -49,12 +50,12 @@ def parse_host_envelope(method: str, rc: int, raw: bytes) -> Any:
         raise HostError(method, "invalid_envelope", f"host answered invalid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise HostError(method, "invalid_envelope", "host answered a non-object envelope")
-    envelope = {key.lower(): value for key, value in parsed.items()}
+    envelope = {go_fold(key): value for key, value in parsed.items()}
     if envelope.get("ok") is True:
         return envelope.get("result")
     error = envelope.get("error")
     if isinstance(error, dict):
-        fields = {key.lower(): value for key, value in error.items()}
+        fields = {go_fold(key): value for key, value in error.items()}
         message = str(fields.get("message") or "").strip() or f"host callback {method} failed"
         raise HostError(method, str(fields.get("code") or ""), message)
     raise HostError(method, "", f"host callback {method} failed")

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pydantic_core
 
 from cpa_sdk.errors import HostError
-from cpa_sdk.wire._go import Header, WireDecodeError, b64decode
+from cpa_sdk.wire._go import Header, WireDecodeError, b64decode, go_fold
 
 if TYPE_CHECKING:
     from cpa_sdk.host import Host
@@ -136,7 +136,7 @@ class StreamChunkView:
             raise WireDecodeError(f"invalid JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise WireDecodeError("cannot decode a non-object into StreamChunkInterceptRequest")
-        self._fields: dict[str, Any] = {key.lower(): value for key, value in parsed.items()}
+        self._fields: dict[str, Any] = {go_fold(key): value for key, value in parsed.items()}
 
     def _str(self, key: str) -> str:
         value = self._fields.get(key)

@@ -213,10 +213,21 @@ def go_field(
     return Field(default, **extra)
 
 
+def go_fold(key: str) -> str:
+    """A JSON key as Go compares it to field names: case-folded the simple Unicode way.
+
+    Beyond ASCII case, simple folding maps exactly two characters onto ASCII letters: the long s
+    (U+017F) onto ``s`` and the Kelvin sign (U+212A) onto ``k``; full folding (``casefold``)
+    would also turn ``ß`` into ``ss``, which Go does not.
+    """
+    return key.lower().replace("\u017f", "s")
+
+
 @dataclass(frozen=True, slots=True)
 class _FieldShape:
     alias: str
     nilable: bool  # Go slice, map, pointer, []byte or interface: JSON null sets it to nil
+    map_of_slices: bool  # map[string][]T: a null value inside reads as an empty slice
     nested: type[GoModel] | None  # model inside the field, if any
     container: str  # "", "list", "dict" or "dict-list": how ``nested`` sits in the field
     bytes_container: str | None  # None if no []byte; else "" or "list": where the bytes sit
@@ -243,6 +254,9 @@ class GoModel(BaseModel):
 
     _shapes: ClassVar[dict[str, _FieldShape]]
     _by_folded_alias: ClassVar[dict[str, str]]
+    _go_null_only: ClassVar[frozenset[str]] = frozenset()
+    """Folded names of Go interface fields the model leaves out (``Err``, ``Handler``): Go can
+    decode them only from ``null``, so any other value fails the whole decode, as in Go."""
     _checked_fields: ClassVar[tuple[str, ...]]
     _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
 
@@ -255,12 +269,13 @@ class GoModel(BaseModel):
             shapes[name] = _FieldShape(
                 alias=info.alias or name,
                 nilable=_is_nilable(info.annotation),
+                map_of_slices=_is_map_of_slices(info.annotation),
                 nested=nested,
                 container=container,
                 bytes_container=_bytes_container(info.annotation),
             )
         cls._shapes = shapes
-        cls._by_folded_alias = {s.alias.lower(): s.alias for s in shapes.values()}
+        cls._by_folded_alias = {go_fold(s.alias): s.alias for s in shapes.values()}
         cls._checked_fields = tuple(
             n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
         )
@@ -290,6 +305,12 @@ def _union_members(annotation: Any) -> tuple[Any, ...]:
 def _is_nilable(annotation: Any) -> bool:
     members = _union_members(annotation)
     return type(None) in members or any(get_origin(m) in (list, dict) for m in members)
+
+
+def _is_map_of_slices(annotation: Any) -> bool:
+    return any(
+        get_origin(m) is dict and get_origin(_strip_annotated(get_args(m)[1])) is list for m in _union_members(annotation)
+    )
 
 
 def _bytes_container(annotation: Any) -> str | None:
@@ -362,8 +383,10 @@ def _differs_from_go(model: GoModel, raw: bytes) -> bool:
     cls = type(model)
     extra = model.__pydantic_extra__
     if extra:
-        if any(key.lower() in cls._by_folded_alias for key in extra):
-            return True
+        for key, value in extra.items():
+            folded = go_fold(key)
+            if folded in cls._by_folded_alias or (value is not None and folded in cls._go_null_only):
+                return True
         extra.clear()
     for name in cls._checked_fields:
         value = getattr(model, name)
@@ -422,8 +445,10 @@ def _fold(cls: type[GoModel], obj: dict[str, Any]) -> dict[str, Any]:
     shapes_by_alias = {s.alias: s for s in cls._shapes.values()}
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        alias = key if key in shapes_by_alias else cls._by_folded_alias.get(key.lower())
+        alias = key if key in shapes_by_alias else cls._by_folded_alias.get(go_fold(key))
         if alias is None:
+            if value is not None and go_fold(key) in cls._go_null_only:
+                raise WireDecodeError(f"cannot decode {key} of {cls.__name__}: Go reads only null into it")
             continue  # unknown keys are ignored
         shape = shapes_by_alias[alias]
         if value is None:
@@ -441,6 +466,8 @@ def _fold_value(shape: _FieldShape, value: Any) -> Any:
         return [None if v is None else _fold_bytes(v) for v in value]
     nested = shape.nested
     if nested is None:
+        if shape.map_of_slices and isinstance(value, dict):
+            return {k: [] if v is None else v for k, v in value.items()}
         return value
     if shape.container == "" and isinstance(value, dict):
         return _fold(nested, value)

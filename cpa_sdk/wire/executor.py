@@ -71,6 +71,8 @@ class ExecutorStreamChunk(GoModel):
 
     payload: GoBytes = go_field("Payload", None, description="One unit of the negotiated output format.")
 
+    _go_null_only = frozenset({"err"})
+
 
 class ExecutorStreamResponse(GoModel):
     """Result of ``executor.execute_stream`` (``rpcExecutorStreamResponse``; snake_case keys).

@@ -35,6 +35,8 @@ class ManagementRoute(GoModel):
     menu: str = go_field("Menu", "", description="Legacy: turns a GET route into a menu resource.")
     description: str = go_field("Description", "")
 
+    _go_null_only = frozenset({"handler"})
+
 
 class ResourceRoute(GoModel):
     """An unauthenticated GET resource under ``/v0/resource/plugins/<plugin-id>``.
@@ -45,6 +47,8 @@ class ResourceRoute(GoModel):
     path: str = go_field("Path", "", description="Path under the resource base; no '..', ':', '*' or whitespace.")
     menu: str = go_field("Menu", "", description="Non-empty lists the resource in the plugin's menu.")
     description: str = go_field("Description", "")
+
+    _go_null_only = frozenset({"handler"})
 
 
 class ManagementRegistrationResponse(GoModel):
