@@ -361,6 +361,7 @@ AGREEMENT: list[tuple[type[GoModel], str]] = [
     (M.HostHTTPRequest, '{"METHOD":"POST","Url":"http://x","body":"aGk="}'),
 ]
 
+
 def _agree(cls: type[GoModel], raw: str, go_codec: GoCodec) -> None:
     go_json, go_error = go_codec.round_trip(_go_type(cls), raw.encode())
     try:
