@@ -9,6 +9,10 @@
  * `endpoint.call(method, request) -> (rc, bytes)` where `endpoint = load(so_path, target,
  * host_call)` (docs/abi-bridge.md, "The contract").
  *
+ * Compiled with CPA_BRIDGE_BUNDLED, the same file is the shim inside a self-contained bundle
+ * (`cpa-sdk build --bundle`): a loader (cpa_bundle.c) opens it and drives it through an explicit
+ * instance API; everything bundle-specific is in the last section (rules S1-S4).
+ *
  * Embedding rules this file obeys, and why:
  *
  *  R1  Export exactly one symbol, `cliproxy_plugin_init` (built with -fvisibility=hidden). Several
@@ -65,6 +69,10 @@
 
 #include "cpa_bridge_config.h"
 
+#ifndef CPA_BRIDGE_BUNDLED
+#define CPA_BRIDGE_BUNDLED 0
+#endif
+
 /* ---- the CPA plugin ABI (cpa-protocol.md §1.1; sdk/pluginabi, internal/pluginhost) ---------- */
 
 typedef struct {
@@ -119,16 +127,32 @@ typedef struct {
     PyObject *endpoint;
     PyObject *call;     /* bound endpoint.call */
     PyObject *shutdown; /* bound endpoint.shutdown, or NULL */
+    char *so_path;      /* the .so CPA loaded (for a bundle: the loader's path, not this file's) */
+    char *site;         /* bundled mode: the payload's site directory; else NULL */
     method_slot methods[METHOD_CACHE_SLOTS]; /* touched only with the GIL held */
 } bridge_instance;
 
+#if !CPA_BRIDGE_BUNDLED
 static _Atomic(bridge_instance *) g_inst;                     /* the live instance of this .so */
+#endif
 static pthread_mutex_t g_lifecycle = PTHREAD_MUTEX_INITIALIZER; /* serialises init/shutdown */
 static pthread_key_t g_tstate_key;                            /* R8 */
 static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static PyThreadState *g_first_tstate; /* the thread state Py_Initialize made; never deleted */
 static char g_start_error[768];       /* a failed start is final: CPython cannot retry it */
 static PyInterpreterState *g_interp;
+
+#if CPA_BRIDGE_BUNDLED /* the bundled-mode section at the end of this file */
+static char g_bundle_home[4096];
+static PyStatus bundle_configure(PyConfig *cfg);
+static int bundle_add_paths(bridge_instance *inst);
+static void bundle_report(bridge_instance *inst, const char *when);
+#define START_HOME (g_bundle_home[0] ? g_bundle_home : "not found")
+#define START_HINT "Set CPA_SDK_PYTHONHOME to the prefix of a Python " CPA_BRIDGE_PY_VERSION " installation"
+#else
+#define START_HOME CPA_BRIDGE_HOME
+#define START_HINT "Check that this Python is installed at the same path on this machine"
+#endif
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
@@ -305,6 +329,7 @@ static const char *runtime_mismatch(char *buf, size_t n) {
     return buf;
 }
 
+#if !CPA_BRIDGE_BUNDLED
 static PyStatus append_path(PyWideStringList *list, const char *path) {
     wchar_t *w = Py_DecodeLocale(path, NULL);
     if (w == NULL) return PyStatus_Error("cannot decode a module search path");
@@ -312,11 +337,11 @@ static PyStatus append_path(PyWideStringList *list, const char *path) {
     PyMem_RawFree(w);
     return st;
 }
+#endif
 
 /* Start Python (once per process) with the isolated configuration. Caller holds the
  * process-wide lock. Returns NULL or an error message (static or in buf). */
 static const char *start_python(char *buf, size_t n) {
-    static const char *const paths[] = CPA_BRIDGE_SEARCH_PATHS;
     PyPreConfig pre;
     PyPreConfig_InitIsolatedConfig(&pre);
     pre.utf8_mode = 1;
@@ -331,6 +356,11 @@ static const char *start_python(char *buf, size_t n) {
     cfg.user_site_directory = 0;
     cfg.site_import = 0; /* site dirs are added per plugin, after start (see load_plugin) */
     cfg.pathconfig_warnings = 0;
+#if CPA_BRIDGE_BUNDLED
+    st = bundle_configure(&cfg); /* home from libpython's location; CPython computes the stdlib path */
+    if (PyStatus_Exception(st)) goto fail;
+#else
+    static const char *const paths[] = CPA_BRIDGE_SEARCH_PATHS;
     st = PyConfig_SetBytesString(&cfg, &cfg.home, CPA_BRIDGE_HOME);
     if (PyStatus_Exception(st)) goto fail;
     st = PyConfig_SetBytesString(&cfg, &cfg.program_name, CPA_BRIDGE_EXECUTABLE);
@@ -340,6 +370,7 @@ static const char *start_python(char *buf, size_t n) {
         st = append_path(&cfg.module_search_paths, paths[i]);
         if (PyStatus_Exception(st)) goto fail;
     }
+#endif
     /* Importing `_signal` (user code imports `signal`, asyncio does) installs a SIGINT handler
      * when SIGINT is at SIG_DFL, whatever install_signal_handlers says. Do that import now and
      * put back every disposition it changed: the host owns its signals. */
@@ -361,10 +392,10 @@ fail:
     PyConfig_Clear(&cfg);
 fail_nocfg:
     snprintf(buf, n,
-             "cannot start Python %d.%d (home %s): %s%s%s. Check that this Python is installed at the same "
-             "path on this machine; after a failed start no Python plugin can start in this process",
-             CPA_BRIDGE_PY_MAJOR, CPA_BRIDGE_PY_MINOR, CPA_BRIDGE_HOME, st.func ? st.func : "",
-             st.func ? ": " : "", st.err_msg ? st.err_msg : "unknown error");
+             "cannot start Python %d.%d (home %s): %s%s%s. %s; after a failed start no Python plugin can start "
+             "in this process",
+             CPA_BRIDGE_PY_MAJOR, CPA_BRIDGE_PY_MINOR, START_HOME, st.func ? st.func : "", st.func ? ": " : "",
+             st.err_msg ? st.err_msg : "unknown error", START_HINT);
     return buf;
 }
 
@@ -442,16 +473,22 @@ static PyObject *host_call(PyObject *capsule, PyObject *const *args, Py_ssize_t 
 static PyMethodDef host_call_def = {"host_call", (PyCFunction)(void (*)(void))host_call, METH_FASTCALL,
                                     "host_call(method, request) -> (rc, response): call CPA's host->call."};
 
+static void instance_free(bridge_instance *inst) {
+    pthread_mutex_destroy(&inst->drain_mu);
+    pthread_cond_destroy(&inst->drain_cv);
+    free(inst->fail_env);
+    free(inst->so_path);
+    free(inst->site);
+    free(inst);
+}
+
 static void capsule_destructor(PyObject *capsule) {
     bridge_instance *inst = PyCapsule_GetPointer(capsule, CAPSULE_NAME);
     if (inst == NULL) {
         PyErr_Clear();
         return;
     }
-    pthread_mutex_destroy(&inst->drain_mu);
-    pthread_cond_destroy(&inst->drain_cv);
-    free(inst->fail_env);
-    free(inst);
+    instance_free(inst);
 }
 
 /* ---- load: import the entry function and create the endpoint ------------------------------ */
@@ -459,7 +496,11 @@ static void capsule_destructor(PyObject *capsule) {
 /* Add the recorded paths this plugin needs to sys.path (they may be missing when Python was
  * started by someone else), and the site directories through site.addsitedir so their .pth
  * files (editable installs) are honoured. GIL held; returns -1 with an exception set. */
-static int add_paths(void) {
+static int add_paths(bridge_instance *inst) {
+#if CPA_BRIDGE_BUNDLED
+    return bundle_add_paths(inst);
+#else
+    (void)inst;
     static const char *const search[] = CPA_BRIDGE_SEARCH_PATHS;
     static const char *const sites[] = CPA_BRIDGE_SITE_DIRS;
     PyObject *sys_path = PySys_GetObject("path"); /* borrowed */
@@ -489,12 +530,7 @@ static int add_paths(void) {
     }
     Py_XDECREF(site);
     return 0;
-}
-
-static const char *so_path(void) {
-    static Dl_info self;
-    if (dladdr((void *)&so_path, &self) && self.dli_fname) return self.dli_fname;
-    return "";
+#endif
 }
 
 /* GIL held. On failure sets inst->fail_env (code plugin_load_failed) and returns -1. */
@@ -504,10 +540,10 @@ static int load_plugin(bridge_instance *inst) {
     if (inst->capsule == NULL) goto error;
     inst->python = 1; /* from here on the capsule owns inst */
     inst->host_call = PyCFunction_New(&host_call_def, inst->capsule);
-    if (inst->host_call == NULL || add_paths() < 0) goto error;
+    if (inst->host_call == NULL || add_paths(inst) < 0) goto error;
     module = PyImport_ImportModule(CPA_BRIDGE_ENTRY_MODULE);
     fn = module ? PyObject_GetAttrString(module, CPA_BRIDGE_ENTRY_FUNCTION) : NULL;
-    path = fn ? PyUnicode_DecodeFSDefault(so_path()) : NULL;
+    path = fn ? PyUnicode_DecodeFSDefault(inst->so_path) : NULL;
     target = path ? PyUnicode_FromString(CPA_BRIDGE_TARGET) : NULL;
     inst->endpoint = target ? PyObject_CallFunctionObjArgs(fn, path, target, inst->host_call, NULL) : NULL;
     inst->call = inst->endpoint ? PyObject_GetAttrString(inst->endpoint, "call") : NULL;
@@ -519,6 +555,9 @@ static int load_plugin(bridge_instance *inst) {
     }
     inst->shutdown = PyObject_GetAttrString(inst->endpoint, "shutdown");
     if (inst->shutdown == NULL) PyErr_Clear(); /* optional */
+#if CPA_BRIDGE_BUNDLED
+    bundle_report(inst, "load");
+#endif
     Py_DECREF(module);
     Py_DECREF(fn);
     Py_DECREF(path);
@@ -538,11 +577,6 @@ error:;
 }
 
 /* ---- the plugin API ---------------------------------------------------------------------- */
-
-static void bridge_free(void *ptr, size_t len) {
-    (void)len;
-    free(ptr);
-}
 
 /* A method name as a Python str; cached per instance so the dispatcher's dict lookup hits a
  * string whose hash is already computed. GIL held. Returns a new reference. */
@@ -607,13 +641,13 @@ static int deliver(PyObject *res, cliproxy_buffer *out) {
     return (int)rc;
 }
 
-static int bridge_call(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *out) {
+static int instance_call(bridge_instance *inst, const char *method, const uint8_t *request, size_t request_len,
+                         cliproxy_buffer *out) {
     static const char not_loaded[] = "the plugin is not initialised or already shut down";
     if (out == NULL) return 1;
     out->ptr = NULL;
     out->len = 0;
     if (method == NULL) return answer_error(out, "invalid_method", "method is required", 18);
-    bridge_instance *inst = atomic_load_explicit(&g_inst, memory_order_acquire);
     if (inst == NULL) return answer_error(out, "plugin_closed", not_loaded, sizeof not_loaded - 1);
     if (inst->failed) return answer_copy(out, inst->fail_env, inst->fail_len);
 
@@ -640,19 +674,18 @@ done:
     return rc;
 }
 
-static void bridge_shutdown(void) {
-    pthread_mutex_lock(&g_lifecycle);
-    bridge_instance *inst = atomic_exchange(&g_inst, NULL);
-    if (inst == NULL) goto out;
+/* Caller holds g_lifecycle and has detached inst, so no new call reaches it. */
+static void instance_shutdown(bridge_instance *inst) {
+    if (inst == NULL) return;
     if (!inst->python) {
-        free(inst->fail_env);
-        pthread_mutex_destroy(&inst->drain_mu);
-        pthread_cond_destroy(&inst->drain_cv);
-        free(inst);
-        goto out;
+        instance_free(inst);
+        return;
     }
     gil_token tok;
     gil_acquire(&tok);
+#if CPA_BRIDGE_BUNDLED
+    bundle_report(inst, "shutdown");
+#endif
     if (inst->shutdown) { /* host callbacks still work here: the plugin may log or close streams */
         PyObject *r = PyObject_CallNoArgs(inst->shutdown);
         if (r == NULL) PyErr_WriteUnraisable(inst->shutdown);
@@ -678,29 +711,26 @@ static void bridge_shutdown(void) {
     inst->capsule = NULL;
     Py_DECREF(capsule);
     gil_release(&tok);
-out:
-    pthread_mutex_unlock(&g_lifecycle);
 }
 
-__attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_host_api *host,
-                                                                 cliproxy_plugin_api *plugin) {
+/* A new instance: check the runtime, start Python once, load the plugin. Caller holds
+ * g_lifecycle. Returns NULL only when out of memory; every other failure is kept in the instance
+ * and answered to every call (R9). */
+static bridge_instance *instance_open(const cliproxy_host_api *host, const char *path, const char *site) {
     char msg[512];
     const char *why;
-    if (plugin == NULL) return 1;
     pthread_once(&g_once, once_per_mapping);
-    pthread_mutex_lock(&g_lifecycle);
-    if (atomic_load(&g_inst) != NULL) { /* same mapped file initialised twice without shutdown */
-        pthread_mutex_unlock(&g_lifecycle);
-        return 1;
-    }
     bridge_instance *inst = calloc(1, sizeof *inst);
-    if (inst == NULL) {
-        pthread_mutex_unlock(&g_lifecycle);
-        return 1;
-    }
+    if (inst == NULL) return NULL;
     pthread_mutex_init(&inst->drain_mu, NULL);
     pthread_cond_init(&inst->drain_cv, NULL);
     inst->host = (host && host->abi_version == CPA_ABI_VERSION) ? host : NULL;
+    inst->so_path = strdup(path);
+    inst->site = site ? strdup(site) : NULL;
+    if (inst->so_path == NULL || (site && inst->site == NULL)) {
+        instance_free(inst);
+        return NULL;
+    }
 
     if ((why = runtime_mismatch(msg, sizeof msg)) != NULL) {
         set_failure(inst, "python_version_mismatch", why);
@@ -728,6 +758,46 @@ __attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_h
             gil_release(&tok);
         }
     }
+    return inst;
+}
+
+#if !CPA_BRIDGE_BUNDLED
+/* ---- the exported plugin ABI: one instance per mapped .so -------------------------------- */
+
+static void bridge_free(void *ptr, size_t len) {
+    (void)len;
+    free(ptr);
+}
+
+static int bridge_call(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *out) {
+    return instance_call(atomic_load_explicit(&g_inst, memory_order_acquire), method, request, request_len, out);
+}
+
+static void bridge_shutdown(void) {
+    pthread_mutex_lock(&g_lifecycle);
+    instance_shutdown(atomic_exchange(&g_inst, NULL));
+    pthread_mutex_unlock(&g_lifecycle);
+}
+
+static const char *so_path(void) {
+    static Dl_info self;
+    if (dladdr((void *)&so_path, &self) && self.dli_fname) return self.dli_fname;
+    return "";
+}
+
+__attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_host_api *host,
+                                                                 cliproxy_plugin_api *plugin) {
+    if (plugin == NULL) return 1;
+    pthread_mutex_lock(&g_lifecycle);
+    if (atomic_load(&g_inst) != NULL) { /* same mapped file initialised twice without shutdown */
+        pthread_mutex_unlock(&g_lifecycle);
+        return 1;
+    }
+    bridge_instance *inst = instance_open(host, so_path(), NULL);
+    if (inst == NULL) {
+        pthread_mutex_unlock(&g_lifecycle);
+        return 1;
+    }
     plugin->abi_version = CPA_ABI_VERSION;
     plugin->call = bridge_call;
     plugin->free_buffer = bridge_free;
@@ -736,3 +806,157 @@ __attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_h
     pthread_mutex_unlock(&g_lifecycle);
     return 0;
 }
+#endif
+
+#if CPA_BRIDGE_BUNDLED
+/* ---- bundled mode (`cpa-sdk build --bundle`; docs/shipping.md) -----------------------------
+ *
+ * Compiled with CPA_BRIDGE_BUNDLED this file becomes `bridge.so` inside a bundle's payload. The
+ * bundle loader (cpa_bundle.c, the .so CPA loads) extracts it, puts libpython in global scope,
+ * opens it and calls the API below once per cliproxy_plugin_init. Rules, on top of R1-R11:
+ *
+ *  S1  Several instances per mapping: two loaders (two versions of a plugin, or one payload under
+ *      two file names) share this file, each with its own instance, which `call` and `shutdown`
+ *      take explicitly. The only exported symbol is cpa_bridge_bundle_api (opened RTLD_LOCAL).
+ *  S2  No build-machine path: home is CPA_SDK_PYTHONHOME, else the prefix holding
+ *      lib/pythonX.Y/os.py next to the libpython our symbols bound to (its directory or up to
+ *      two levels above, after realpath); CPython computes the standard library path from home.
+ *  S3  The payload's site directory goes first on sys.path at every load, and the plugin's own
+ *      top-level packages (recorded at build time) leave sys.modules when they were imported from
+ *      elsewhere (another version of the plugin in this process): each version runs its own
+ *      code. Dependencies (cpa_sdk, pydantic, ...) are shared per process: the first import wins.
+ *  S4  CPA_SDK_DEBUG=1 prints one `cpa-sdk-debug {json}` line to stderr at load and at shutdown:
+ *      the Python version and prefix, sys.path and the file of every imported module.
+ */
+#include <limits.h>
+#include <sys/stat.h>
+
+#include "cpa_bundle.h"
+
+#ifdef Py_GIL_DISABLED
+#define STDLIB_DIR "lib/python" CPA_BRIDGE_PY_VERSION "t"
+#else
+#define STDLIB_DIR "lib/python" CPA_BRIDGE_PY_VERSION
+#endif
+
+static const char bundle_py[] =
+    "import sys\n"
+    "def prepare(site, own):\n"
+    "    while site in sys.path:\n"
+    "        sys.path.remove(site)\n"
+    "    sys.path.insert(0, site)\n"
+    "    inside = site + '/'\n"
+    "    for name in own:\n"
+    "        mod = sys.modules.get(name)\n"
+    "        if mod is None:\n"
+    "            continue\n"
+    "        where = [getattr(mod, '__file__', None) or ''] + list(getattr(mod, '__path__', None) or ())\n"
+    "        if not any(str(w).startswith(inside) for w in where):\n"
+    "            for key in [k for k in sys.modules if k == name or k.startswith(name + '.')]:\n"
+    "                del sys.modules[key]\n"
+    "def report(site, so_path, when):\n"
+    "    import json\n"
+    "    files = {n: getattr(m, '__file__', None) for n, m in list(sys.modules.items())}\n"
+    "    info = {'event': when, 'so': so_path, 'site': site, 'version': sys.version.split()[0],\n"
+    "            'prefix': sys.prefix, 'path': sys.path,\n"
+    "            'modules': {n: f for n, f in files.items() if isinstance(f, str)}}\n"
+    "    sys.stderr.write('cpa-sdk-debug ' + json.dumps(info, sort_keys=True) + '\\n')\n"
+    "    sys.stderr.flush()\n";
+
+static int has_stdlib(const char *prefix) {
+    char path[PATH_MAX + 64];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/" STDLIB_DIR "/os.py", prefix);
+    return stat(path, &st) == 0;
+}
+
+static PyStatus bundle_configure(PyConfig *cfg) {
+    const char *env = getenv("CPA_SDK_PYTHONHOME");
+    char real[PATH_MAX], program[PATH_MAX + 64];
+    Dl_info py;
+    g_bundle_home[0] = '\0';
+    if (env && *env) {
+        snprintf(g_bundle_home, sizeof g_bundle_home, "%s", env);
+    } else if (dladdr((void *)&Py_Initialize, &py) && py.dli_fname && realpath(py.dli_fname, real)) {
+        for (int up = 0; up < 3 && !g_bundle_home[0]; up++) {
+            char *slash = strrchr(real, '/');
+            if (slash == NULL || slash == real) break;
+            *slash = '\0';
+            if (has_stdlib(real)) snprintf(g_bundle_home, sizeof g_bundle_home, "%s", real);
+        }
+    }
+    if (!g_bundle_home[0]) return PyStatus_Error("no " STDLIB_DIR "/os.py next to the loaded libpython");
+    PyStatus st = PyConfig_SetBytesString(cfg, &cfg->home, g_bundle_home);
+    if (PyStatus_Exception(st)) return st;
+    snprintf(program, sizeof program, "%s/bin/python" CPA_BRIDGE_PY_VERSION, g_bundle_home);
+    cfg->module_search_paths_set = 0;
+    return PyConfig_SetBytesString(cfg, &cfg->program_name, program);
+}
+
+/* A function of bundle_py, as a new reference; NULL with an exception set. GIL held. */
+static PyObject *bundle_function(const char *name) {
+    PyObject *globals = PyDict_New(), *fn = NULL;
+    PyObject *r = globals ? PyRun_String(bundle_py, Py_file_input, globals, globals) : NULL;
+    if (r != NULL) {
+        fn = PyDict_GetItemString(globals, name); /* borrowed */
+        Py_XINCREF(fn);
+    }
+    Py_XDECREF(r);
+    Py_XDECREF(globals);
+    return fn;
+}
+
+static int bundle_add_paths(bridge_instance *inst) { /* S3 */
+    static const char *const own[] = CPA_BRIDGE_OWN_PACKAGES;
+    PyObject *fn = bundle_function("prepare"), *site = NULL, *names = NULL, *r = NULL;
+    if (fn == NULL || (site = PyUnicode_DecodeFSDefault(inst->site)) == NULL || (names = PyList_New(0)) == NULL) goto out;
+    for (size_t i = 0; own[i]; i++) {
+        PyObject *name = PyUnicode_FromString(own[i]);
+        int rc = name ? PyList_Append(names, name) : -1;
+        Py_XDECREF(name);
+        if (rc < 0) goto out;
+    }
+    r = PyObject_CallFunctionObjArgs(fn, site, names, NULL);
+out:
+    Py_XDECREF(fn);
+    Py_XDECREF(site);
+    Py_XDECREF(names);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+
+static void bundle_report(bridge_instance *inst, const char *when) { /* S4; GIL held */
+    const char *v = getenv("CPA_SDK_DEBUG");
+    if (!(v && *v && strcmp(v, "0") != 0) || inst->site == NULL) return;
+    PyObject *fn = bundle_function("report");
+    PyObject *r = fn ? PyObject_CallFunction(fn, "sss", inst->site, inst->so_path, when) : NULL;
+    if (r == NULL) PyErr_Clear();
+    Py_XDECREF(r);
+    Py_XDECREF(fn);
+}
+
+static void *bundle_open(const void *host, const char *so_path, const char *payload_dir) {
+    char site[PATH_MAX + 16];
+    snprintf(site, sizeof site, "%s/" CPA_BUNDLE_SITE, payload_dir);
+    pthread_mutex_lock(&g_lifecycle);
+    bridge_instance *inst = instance_open((const cliproxy_host_api *)host, so_path, site);
+    pthread_mutex_unlock(&g_lifecycle);
+    return inst;
+}
+
+static int bundle_call(void *inst, const char *method, const uint8_t *request, size_t request_len, void *out) {
+    return instance_call(inst, method, request, request_len, out);
+}
+
+static void bundle_shutdown(void *inst) {
+    pthread_mutex_lock(&g_lifecycle);
+    instance_shutdown(inst);
+    pthread_mutex_unlock(&g_lifecycle);
+}
+
+static const cpa_bridge_bundle_api_t g_bundle_api = {CPA_BUNDLE_API_VERSION, bundle_open, bundle_call, bundle_shutdown};
+
+__attribute__((visibility("default"))) const cpa_bridge_bundle_api_t *cpa_bridge_bundle_api(void) {
+    return &g_bundle_api;
+}
+#endif
