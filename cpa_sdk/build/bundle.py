@@ -153,11 +153,17 @@ def _is_stdlib(path: str, stdlib: Sequence[str]) -> bool:
 
 
 def _distributions(search: Sequence[str]) -> dict[str, importlib.metadata.Distribution]:
+    """Installed distributions by canonical name: the first on the path, except that an installed
+    one (with a RECORD) beats metadata without it (a project's stale ``*.egg-info`` in the working
+    directory, for example)."""
     index: dict[str, importlib.metadata.Distribution] = {}
     for dist in importlib.metadata.distributions(path=list(search)):
         name = dist.metadata["Name"] if dist.metadata else None
-        if name:
-            index.setdefault(canonical(name), dist)
+        if not name:
+            continue
+        key = canonical(name)
+        if key not in index or (index[key].read_text("RECORD") is None and dist.read_text("RECORD") is not None):
+            index[key] = dist
     return index
 
 
@@ -242,7 +248,8 @@ def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, s
     version = dist.version
     payload.distributions[name] = version
     info_dir = f"{re.sub(r'[-_.]+', '_', dist.metadata['Name'])}-{version}.dist-info"
-    files = [] if _editable(dist) else list(dist.files or ())
+    # Only an installer's RECORD lists installed files (SOURCES.txt of an egg-info lists sources).
+    files = [] if _editable(dist) or dist.read_text("RECORD") is None else list(dist.files or ())
     if files:
         for file in files:
             parts = file.parts
@@ -260,7 +267,8 @@ def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, s
                 log(f"warning: {name}: top-level {top!r} not found, not bundled")
     for file in dist.files or ():
         parts = file.parts
-        if len(parts) >= 2 and parts[0].endswith(".dist-info") and _KEEP_METADATA.match("/".join(parts[1:])):
+        if (len(parts) >= 2 and parts[0].endswith(".dist-info") and _KEEP_METADATA.match("/".join(parts[1:]))
+                and dist.read_text("RECORD") is not None):
             path = Path(str(file.locate()))
             if path.is_file():
                 payload.add(f"{info_dir}/{'/'.join(parts[1:])}", path.read_bytes())

@@ -33,6 +33,13 @@ def _python_version(value: str | None) -> tuple[int, int] | None:
     "--path", "extra_paths", multiple=True, type=click.Path(exists=True, file_okay=False),
     help="Extra directory for the plugin's sys.path (repeatable).",
 )
+@click.option(
+    "--bundle", is_flag=True,
+    help="Self-contained: carry the plugin's code and all its dependencies inside the .so (docs/shipping.md).",
+)
+@click.option("--include", multiple=True, metavar="NAME",
+              help="With --bundle: also bundle this distribution or top-level module (repeatable).")
+@click.option("--exclude", multiple=True, metavar="DIST", help="With --bundle: leave this distribution out (repeatable).")
 @click.option("--record-python-version", "python_version", hidden=True, help="Test only: record another MAJOR.MINOR.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of the built file.")
 def build(
@@ -41,14 +48,21 @@ def build(
     plugin_id: str | None,
     entry: str,
     extra_paths: tuple[str, ...],
+    bundle: bool,
+    include: tuple[str, ...],
+    exclude: tuple[str, ...],
     python_version: str | None,
     quiet: bool,
 ) -> None:
     """Build TARGET (package.module:ClassName) into OUT_DIR/<id>.so for CPA.
 
-    The .so embeds CPython: it needs this interpreter's libpython and the plugin's code and
-    dependencies, at the paths they have now, on the machine that runs CPA.
+    By default the .so embeds CPython and needs this interpreter's libpython and the plugin's
+    code and dependencies, at the paths they have now, on the machine that runs CPA. With
+    --bundle it carries the code and dependencies itself and needs only a libpython of the same
+    MAJOR.MINOR there (docs/shipping.md).
     """
+    if (include or exclude) and not bundle:
+        raise click.UsageError("--include and --exclude only apply with --bundle")
     started = time.monotonic()
 
     def log(message: str) -> None:
@@ -60,7 +74,7 @@ def build(
     try:
         path = build_plugin(
             target, out_dir, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths,
-            python_version=_python_version(python_version), log=log,
+            python_version=_python_version(python_version), log=log, bundle=bundle, include=include, exclude=exclude,
         )
     except BuildError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
