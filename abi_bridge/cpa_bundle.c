@@ -474,54 +474,61 @@ static int materialise(const payload *pl, const char *payloads, const char *fina
 
 /* ---- libpython (B7) ---------------------------------------------------------------------------- */
 
-static int version_matches(const char *v) {
+/* NULL if `handle` (RTLD_DEFAULT: the process) runs our major.minor; else the error code. */
+static const char *check_python(void *handle, const char *where, char *err) {
+    const char *(*version)(void) = (const char *(*)(void))dlsym(handle, "Py_GetVersion");
+    if (version == NULL) {
+        fail(err, "%s is not a Python shared library (no Py_GetVersion)", where);
+        return "libpython_not_found";
+    }
+    const char *v = version(), *space = strchr(v, ' '); /* safe before initialisation */
     char *end = NULL;
     long major = strtol(v, &end, 10), minor = (end && *end == '.') ? strtol(end + 1, NULL, 10) : -1;
-    return major == CPA_BUNDLE_PY_MAJOR && minor == CPA_BUNDLE_PY_MINOR;
+    if (major == CPA_BUNDLE_PY_MAJOR && minor == CPA_BUNDLE_PY_MINOR) return NULL;
+    fail(err, "plugin built for Python %d.%d but %s is Python %.*s; rebuild the plugin with that Python, or give "
+              "this process a Python %d.%d (without other Python plugins of another version)", CPA_BUNDLE_PY_MAJOR,
+         CPA_BUNDLE_PY_MINOR, where, (int)(space ? (size_t)(space - v) : strlen(v)), v, CPA_BUNDLE_PY_MAJOR,
+         CPA_BUNDLE_PY_MINOR);
+    return "python_version_mismatch";
 }
 
+/* B7. On success `how` says which libpython and why; else returns the error code. */
 static const char *load_libpython(char *how, size_t hown, char *err) {
-    const char *(*version)(void) = (const char *(*)(void))dlsym(RTLD_DEFAULT, "Py_GetVersion");
-    if (version != NULL) {
-        Dl_info info;
-        const char *v = version(), *space = strchr(v, ' ');
-        if (!version_matches(v)) {
-            fail(err, "plugin built for Python %d.%d but the process runs %.*s; rebuild the plugin with that Python, "
-                      "or load it in a CPA process without other Python plugins", CPA_BUNDLE_PY_MAJOR,
-                 CPA_BUNDLE_PY_MINOR, (int)(space ? (size_t)(space - v) : strlen(v)), v);
-            return "python_version_mismatch";
-        }
-        snprintf(how, hown, "%s (already in the process)",
-                 dladdr((void *)version, &info) && info.dli_fname ? info.dli_fname : "?");
+    const char *env = getenv("CPA_SDK_LIBPYTHON"), *code;
+    Dl_info info;
+    void *h, *sym = dlsym(RTLD_DEFAULT, "Py_GetVersion");
+    if (sym != NULL) { /* one libpython per process: use (or refuse) the one running */
+        const char *where = dladdr(sym, &info) && info.dli_fname ? info.dli_fname : "the process";
+        if ((code = check_python(RTLD_DEFAULT, "the Python already in this process", err)) != NULL) return code;
+        snprintf(how, hown, "%s (already in the process)", where);
         return NULL;
     }
-    const char *env = getenv("CPA_SDK_LIBPYTHON");
     if (env && *env) {
-        if (dlopen(env, RTLD_NOW | RTLD_GLOBAL) == NULL) {
+        if ((h = dlopen(env, RTLD_NOW | RTLD_GLOBAL)) == NULL) {
             fail(err, "CPA_SDK_LIBPYTHON=%s cannot be loaded: %s", env, dlerror());
             return "libpython_not_found";
         }
         snprintf(how, hown, "%s (CPA_SDK_LIBPYTHON)", env);
-        return NULL;
-    }
-    void *h = dlopen(CPA_BUNDLE_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL);
-    if (h != NULL) {
-        Dl_info info;
-        void *sym = dlsym(h, "Py_GetVersion");
+    } else if ((h = dlopen(CPA_BUNDLE_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL)) != NULL) {
+        sym = dlsym(h, "Py_GetVersion");
         snprintf(how, hown, "%s (dynamic loader)", sym && dladdr(sym, &info) && info.dli_fname ? info.dli_fname : CPA_BUNDLE_LIBPYTHON);
-        return NULL;
-    }
-    char first[512];
-    snprintf(first, sizeof first, "%s", dlerror());
-    if (dlopen(CPA_BUNDLE_LIBPYTHON_FALLBACK, RTLD_NOW | RTLD_GLOBAL) != NULL) {
+    } else {
+        char first[512];
+        snprintf(first, sizeof first, "%s", dlerror());
+        if ((h = dlopen(CPA_BUNDLE_LIBPYTHON_FALLBACK, RTLD_NOW | RTLD_GLOBAL)) == NULL) {
+            fail(err, "cannot load Python %d.%d's shared library: %s; %s. Install it (Debian/Ubuntu: apt install "
+                      "libpython%d.%d; Fedora: python3-libs; or use a python:%d.%d image) or set CPA_SDK_LIBPYTHON to "
+                      "its path", CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR, first, dlerror(), CPA_BUNDLE_PY_MAJOR,
+                 CPA_BUNDLE_PY_MINOR, CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR);
+            return "libpython_not_found";
+        }
         snprintf(how, hown, "%s (the build's LIBDIR)", CPA_BUNDLE_LIBPYTHON_FALLBACK);
-        return NULL;
     }
-    fail(err, "cannot load Python %d.%d's shared library: %s; %s. Install it (Debian/Ubuntu: apt install "
-              "libpython%d.%d; Fedora: python3-libs; or any python:%d.%d image) or set CPA_SDK_LIBPYTHON to its path",
-         CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR, first, dlerror(), CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR,
-         CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR);
-    return "libpython_not_found";
+    if ((code = check_python(h, how, err)) != NULL) {
+        dlclose(h); /* leave no wrong Python in global scope */
+        return code;
+    }
+    return NULL;
 }
 
 /* ---- init / call / shutdown ------------------------------------------------------------------ */

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	coreauth "github.com/router-for-me/CLIProxyAPI/v7/sdk/cliproxy/auth"
 	"github.com/router-for-me/CLIProxyAPI/v7/sdk/pluginapi"
 	"github.com/router-for-me/CLIProxyAPI/v7/sdk/pluginhost"
+	"github.com/router-for-me/CLIProxyAPI/v7/sdk/pluginstore"
 	log "github.com/sirupsen/logrus"
 	"gopkg.in/yaml.v3"
 )
@@ -57,6 +59,21 @@ type step struct {
 	// copy_file / remove_file (to stage a new plugin version while the host keeps running)
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
+	// store_install: CPA's plugin store client installs plugin ID from the registry at
+	// RegistryURL into the scenario's plugins_dir; every request it makes (registry, GitHub
+	// API, downloads) is sent to ServeFrom (host:port, plain HTTP) whatever its URL says.
+	RegistryURL string `json:"registry_url,omitempty"`
+	ServeFrom   string `json:"serve_from,omitempty"`
+}
+
+// sendTo sends every request to one local test server, keeping its path and query.
+type sendTo string
+
+func (s sendTo) RoundTrip(req *http.Request) (*http.Response, error) {
+	clone := req.Clone(req.Context())
+	clone.URL.Scheme = "http"
+	clone.URL.Host = string(s)
+	return http.DefaultTransport.RoundTrip(clone)
 }
 
 type authInput struct {
@@ -250,6 +267,19 @@ func runStep(ctx context.Context, host *pluginhost.Host, sc scenario, st step) (
 	case "remove_file":
 		errRemove := os.Remove(st.To)
 		return map[string]any{"op": st.Op, "error": errText(errRemove)}, nil
+	case "store_install":
+		client := pluginstore.NewClient(&http.Client{Transport: sendTo(st.ServeFrom), Timeout: time.Minute}, st.RegistryURL)
+		registry, errFetch := client.FetchRegistry(ctx)
+		if errFetch != nil {
+			return map[string]any{"op": st.Op, "error": "registry: " + errFetch.Error()}, nil
+		}
+		plugin, found := registry.PluginByID(st.ID)
+		if !found {
+			return map[string]any{"op": st.Op, "error": "plugin " + st.ID + " not in the registry"}, nil
+		}
+		installed, errInstall := client.Install(ctx, plugin, pluginstore.InstallOptions{PluginsDir: sc.PluginsDir})
+		return map[string]any{"op": st.Op, "path": installed.Path, "version": installed.Version,
+			"install_type": installed.InstallType, "release_tag": installed.ReleaseTag, "error": errText(errInstall)}, nil
 	case "sleep_ms":
 		var ms int
 		_ = json.Unmarshal(st.Request, &ms)
