@@ -100,7 +100,7 @@ def test_packaged_plugin_answers_its_golden_vectors_with_nothing_of_the_build(
     assert cache_mode == 0o700 and (sandbox.cache / "payloads" / sandbox.payload_dirs()[0]).stat().st_mode & 0o777 == 0o700
 
 
-def test_libpython_override_and_a_missing_libpython(packages: Packages, sandbox: Sandbox) -> None:
+def test_libpython_and_home_overrides_and_a_missing_libpython(packages: Packages, sandbox: Sandbox) -> None:
     installed = sandbox.install(packages.v1.archive, "0.1.0")
     libdir = sysconfig.get_config_var("LIBDIR")
     library = os.path.join(libdir, sysconfig.get_config_var("INSTSONAME"))
@@ -110,6 +110,17 @@ def test_libpython_override_and_a_missing_libpython(packages: Packages, sandbox:
     assert f"libpython {library} (CPA_SDK_LIBPYTHON)" in run.notes[0]
     assert run.debug[-1]["version"] == sys.version.split()[0]  # the build's own Python, as asked
     assert_runs_from_the_cache(sandbox, run.debug[-1])
+
+    home = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
+                       CPA_SDK_LIBPYTHON=library, CPA_SDK_PYTHONHOME=sys.base_prefix)
+    assert_clean(home)
+    assert home.debug[-1]["prefix"] == sys.base_prefix
+
+    no_stdlib = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
+                            CPA_SDK_PYTHONHOME=str(sandbox.root / "no-python-here"))
+    [(rc, envelope)] = no_stdlib.outs()
+    assert rc == 1 and envelope["error"]["code"] == "plugin_load_failed"
+    assert "cannot start Python" in envelope["error"]["message"] and "CPA_SDK_PYTHONHOME" in envelope["error"]["message"]
 
     missing = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""),
                            call_line("p", "request.normalize", "{}"), "unload p"],

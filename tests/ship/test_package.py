@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cpa_sdk.build import BuildError
+from cpa_sdk.build import BuildError, build_plugin
 from cpa_sdk.build.bundle import MAGIC, NEVER_BY_REQUIREMENT, TRAILER_LEN, read_bundle
 from cpa_sdk.build.package import merge_checksums, merge_registry, normalize_version, package_plugin
 from tests.ship.conftest import GOARCH, GOOS, PLUGIN_ID, TARGET, URL_BASE, Packages, forbidden_roots
@@ -92,6 +92,13 @@ def test_the_library_records_no_path_of_the_build_machine(packages: Packages) ->
         assert root.encode() not in library, f"{root} is recorded in the bundle"
 
 
+def test_same_inputs_same_payload(tmp_path: Path) -> None:
+    """Rebuilding unchanged code gives the same payload, hence the same cache directory."""
+    first = read_bundle(build_plugin(TARGET, tmp_path / "a", bundle=True))
+    second = read_bundle(build_plugin(TARGET, tmp_path / "b", bundle=True))
+    assert first.sha256 == second.sha256
+
+
 def test_version_rules() -> None:
     assert normalize_version("0.1.0") == "0.1.0"
     assert normalize_version("v1.2.3") == "1.2.3"  # the tag form; CPA strips one v
@@ -102,7 +109,7 @@ def test_version_rules() -> None:
 
 
 def test_package_refuses_other_platforms_and_needs_a_url_for_a_registry_entry(tmp_path: Path) -> None:
-    with pytest.raises(BuildError, match="cannot package for linux/arm64"):
+    with pytest.raises(BuildError, match="cannot package for linux/"):
         package_plugin(TARGET, tmp_path, goarch="aarch64" if GOARCH == "amd64" else "x86_64")
     with pytest.raises(BuildError, match="needs --url-base"):
         package_plugin(TARGET, tmp_path, registry=True)
