@@ -280,6 +280,8 @@ def package_plugin(
     if registry:
         assert url_base is not None
         url = _check_url(url_base.rstrip("/") + "/" + zip_path.name)
+        if url.startswith("http:"):
+            log("warning: CPA's store downloads plain http URLs only with an allow-insecure store-auth rule; use https")
         artifact = {"goos": goos, "goarch": goarch, "url": url, "sha256": digest, "size": len(archive)}
         from cpa_sdk._bridge import import_plugin
 
