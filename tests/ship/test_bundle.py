@@ -334,3 +334,52 @@ def test_unload_and_reload_in_one_process(packages: Packages, sandbox: Sandbox, 
     assert_clean(run)
     assert [rc for rc, _ in run.outs()] == [0] * cycles
     assert sum("extracted (sha256" in note for note in run.notes) == 1
+
+
+LOOSE_PLUGIN = '''
+"""A plugin that is one module, in no distribution, importing a package cpa-sdk does not need."""
+import iniconfig
+
+from cpa_sdk import Plugin, PluginConfig, RequestNormalizer
+from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
+
+
+class Loose(Plugin[PluginConfig], RequestNormalizer):
+    plugin_id = name = "loose-plugin"
+    version = "1.0.0"
+    author = "tests"
+    github_repository = "https://github.com/example/loose-plugin"
+
+    def normalize_request(self, request: RequestTransformRequest) -> PayloadResponse:
+        return PayloadResponse(body=iniconfig.__name__.encode())
+'''
+
+
+def test_cli_bundle_of_a_module_outside_any_distribution(sandbox: Sandbox, tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / "loose_plugin.py").write_text(LOOSE_PLUGIN)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "build", "--bundle", "loose_plugin:Loose", "--path",
+                           str(source), "-o", str(out), "-q", "--exclude", "click"],
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    library = Path(proc.stdout.strip())
+    manifest = read_bundle(library).manifest
+    assert manifest["own_packages"] == ["loose_plugin"] and "loose_plugin" in manifest["top_levels"]
+    assert "iniconfig" in manifest["distributions"]  # found by what the plugin imports
+    assert "click" not in manifest["distributions"]  # --exclude
+    (source / "loose_plugin.py").unlink()  # the bundle must not need the source any more
+    run = sandbox.run([f"load p {library}", call_line("p", "plugin.register", ""),
+                       call_line("p", "request.normalize", '{"Body":"e30="}'), "unload p"])
+    assert_clean(run)
+    outs = run.outs()
+    assert outs[0][1]["result"]["metadata"]["Name"] == "loose-plugin"
+    assert outs[1][1]["result"]["Body"] == "aW5pY29uZmln"  # b"iniconfig"
+    modules = run.debug[-1]["modules"]
+    site = payload_site(sandbox, run.debug[-1])
+    assert modules["loose_plugin"].startswith(site + "/") and modules["iniconfig"].startswith(site + "/")
+
+    usage = subprocess.run([sys.executable, "-m", "cpa_sdk", "build", "loose_plugin:Loose", "--include", "x"],
+                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert usage.returncode == 2 and "only apply with --bundle" in usage.stderr
