@@ -64,6 +64,27 @@ class CallResult:
         error = self.envelope.get("error")
         return error if isinstance(error, dict) else None
 
+    def expect_ok(self) -> Any:
+        """Assert an ok envelope with return code 0 and return its ``result``."""
+        if self.rc != 0 or not self.ok:
+            raise AssertionError(f"expected an ok answer, got rc={self.rc} {self.raw.decode(errors='replace')}")
+        return self.result
+
+    def expect_error(
+        self, code: str | None = None, *, message: str | None = None, http_status: int | None = None, rc: int | None = None
+    ) -> dict[str, Any]:
+        """Assert an error envelope (with the given code, message, status and rc) and return it."""
+        error = self.error
+        if self.ok or error is None:
+            raise AssertionError(f"expected an error answer, got {self.raw.decode(errors='replace')}")
+        wanted = {"code": code, "message": message, "http_status": http_status}
+        for key, value in wanted.items():
+            if value is not None and error.get(key) != value:
+                raise AssertionError(f"expected error {key} {value!r}, got {error!r}")
+        if rc is not None and self.rc != rc:
+            raise AssertionError(f"expected rc {rc}, got {self.rc} with {error!r}")
+        return error
+
 
 def config_yaml(config: ConfigInput) -> bytes:
     """The YAML bytes CPA would send for a config given as a mapping, YAML text or bytes."""

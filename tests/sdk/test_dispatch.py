@@ -168,3 +168,18 @@ def test_host_callback_id_of_the_call_rides_on_its_host_callbacks() -> None:
         ("host.log", "42"), ("host.http.do", "42"), ("host.model.execute", "42"), ("host.auth.list", None),
         ("host.log", None), ("host.http.do", None), ("host.model.execute", None), ("host.auth.list", None),
     ]
+
+
+def test_call_result_assertion_helpers(harness: PluginHarness) -> None:
+    ok = harness.call_raw("request.normalize", {"Model": "m", "Body": "YQ=="})
+    assert ok.expect_ok() == {"Body": "YSE="}
+    with pytest.raises(AssertionError, match="expected an error answer"):
+        ok.expect_error()
+    denied = harness.call_raw("request.normalize", {"Model": "denied"})
+    assert denied.expect_error("denied", message="not today", http_status=403, rc=0)["code"] == "denied"
+    with pytest.raises(AssertionError, match="expected error code 'other'"):
+        denied.expect_error("other")
+    with pytest.raises(AssertionError, match="expected rc 1"):
+        denied.expect_error(rc=1)
+    with pytest.raises(AssertionError, match="expected an ok answer"):
+        denied.expect_ok()
