@@ -68,6 +68,7 @@
 #include <string.h>
 
 #include "cpa_bridge_config.h"
+#include "cpa_envelope.h"
 
 #ifndef CPA_BRIDGE_BUNDLED
 #define CPA_BRIDGE_BUNDLED 0
@@ -156,46 +157,9 @@ static void bundle_report(bridge_instance *inst, const char *when);
 
 /* ---- small helpers ----------------------------------------------------------------------- */
 
-static size_t json_escape(char *dst, const char *src, size_t n) {
-    static const char hex[] = "0123456789abcdef";
-    size_t o = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)src[i];
-        if (c == '"' || c == '\\') {
-            dst[o++] = '\\';
-            dst[o++] = (char)c;
-        } else if (c < 0x20) {
-            memcpy(dst + o, "\\u00", 4);
-            dst[o + 4] = hex[c >> 4];
-            dst[o + 5] = hex[c & 15];
-            o += 6;
-        } else {
-            dst[o++] = (char)c;
-        }
-    }
-    return o;
-}
-
-/* {"ok":false,"error":{"code":...,"message":...}} in a malloc'd buffer. */
-static char *error_envelope(const char *code, const char *msg, size_t msglen, size_t *out_len) {
-    static const char a[] = "{\"ok\":false,\"error\":{\"code\":\"", b[] = "\",\"message\":\"", c[] = "\"}}";
-    size_t clen = strlen(code);
-    char *buf = malloc(sizeof a + sizeof b + sizeof c + 6 * (clen + msglen)); /* room for the NUL */
-    if (buf == NULL) return NULL;
-    size_t o = 0;
-    memcpy(buf, a, sizeof a - 1), o += sizeof a - 1;
-    o += json_escape(buf + o, code, clen);
-    memcpy(buf + o, b, sizeof b - 1), o += sizeof b - 1;
-    o += json_escape(buf + o, msg, msglen);
-    memcpy(buf + o, c, sizeof c - 1), o += sizeof c - 1;
-    buf[o] = '\0';
-    *out_len = o;
-    return buf;
-}
-
 static int answer_error(cliproxy_buffer *out, const char *code, const char *msg, size_t msglen) {
     size_t len = 0;
-    char *buf = error_envelope(code, msg, msglen, &len);
+    char *buf = cpa_error_envelope(code, msg, msglen, &len);
     out->ptr = buf;
     out->len = buf ? len : 0;
     return 1;
@@ -212,7 +176,7 @@ static int answer_copy(cliproxy_buffer *out, const char *data, size_t len) {
 static void set_failure(bridge_instance *inst, const char *code, const char *msg) {
     inst->failed = 1;
     free(inst->fail_env);
-    inst->fail_env = error_envelope(code, msg, strlen(msg), &inst->fail_len);
+    inst->fail_env = cpa_error_envelope(code, msg, strlen(msg), &inst->fail_len);
     if (inst->fail_env == NULL) {
         inst->fail_env = strdup("{\"ok\":false,\"error\":{\"code\":\"oom\",\"message\":\"out of memory\"}}");
         inst->fail_len = inst->fail_env ? strlen(inst->fail_env) : 0;

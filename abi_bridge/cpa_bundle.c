@@ -56,6 +56,7 @@
 
 #include "cpa_bundle.h"
 #include "cpa_bundle_config.h"
+#include "cpa_envelope.h"
 
 /* ---- the CPA plugin ABI (same as cpa_bridge.c) -------------------------------------------- */
 
@@ -122,29 +123,10 @@ static double now_ms(void) {
 }
 
 static void set_envelope(const char *code, const char *msg) {
-    static const char hex[] = "0123456789abcdef";
-    size_t n = strlen(msg), o = 0;
     free(g_fail);
-    g_fail = malloc(64 + strlen(code) + 6 * n);
     g_fail_len = 0;
-    if (g_fail == NULL) return;
-    o += (size_t)sprintf(g_fail, "{\"ok\":false,\"error\":{\"code\":\"%s\",\"message\":\"", code);
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)msg[i];
-        if (c == '"' || c == '\\') {
-            g_fail[o++] = '\\';
-            g_fail[o++] = (char)c;
-        } else if (c < 0x20) {
-            memcpy(g_fail + o, "\\u00", 4);
-            g_fail[o + 4] = hex[c >> 4];
-            g_fail[o + 5] = hex[c & 15];
-            o += 6;
-        } else {
-            g_fail[o++] = (char)c;
-        }
-    }
-    memcpy(g_fail + o, "\"}}", 4);
-    g_fail_len = o + 3;
+    g_fail = cpa_error_envelope(code, msg, strlen(msg), &g_fail_len);
+    if (g_fail == NULL) g_fail_len = 0;
 }
 
 static uint64_t le64(const uint8_t *p) {
