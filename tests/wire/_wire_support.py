@@ -17,8 +17,6 @@ from pydantic.fields import FieldInfo
 import cpa_sdk.wire as wire
 from cpa_sdk.wire._go import GoModel
 
-GO_ZERO_TIME_TEXT = "0001-01-01T00:00:00Z"
-
 MODELS: list[type[GoModel]] = sorted(
     (
         obj
@@ -28,25 +26,6 @@ MODELS: list[type[GoModel]] = sorted(
     key=lambda cls: cls.__name__,
 )
 """Every wire model exported by ``cpa_sdk.wire``."""
-
-
-def go_zero_dropped(value: Any) -> Any:
-    """Drop, recursively, object keys holding a Go zero value: "", 0, false, null, [], {} and the
-    zero time. What remains is what Go could not have read from a missing key."""
-    if isinstance(value, dict):
-        items = {key: go_zero_dropped(item) for key, item in value.items()}
-        return {key: item for key, item in items.items() if not _is_go_zero(item)}
-    if isinstance(value, list):
-        return [go_zero_dropped(item) for item in value]
-    return value
-
-
-def _is_go_zero(value: Any) -> bool:
-    if value is None or value is False or value == GO_ZERO_TIME_TEXT:
-        return True
-    if isinstance(value, (str, list, dict)) and not value:
-        return True
-    return type(value) in (int, float) and value == 0
 
 
 def parse(raw: bytes | str) -> Any:
