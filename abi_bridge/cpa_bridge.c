@@ -54,18 +54,29 @@
  *      host_ctx. Stray Python threads get (1, b"") afterwards.
  *  R11 Memory crossing the ABI is plain malloc/free: responses to the host are malloc'd copies
  *      freed by our free_buffer; host responses are copied and released with host->free_buffer.
+ *  R12 Under contention, keep Python on one core. A GIL build runs one call at a time anyway; what
+ *      two host threads calling at once cost on top was Python's objects and reference counts
+ *      moving between the cores' caches on every call, and a futex wake on every GIL release
+ *      (0.6-0.85 of one thread's throughput). So a host thread runs its call when it has "the
+ *      turn" (one CAS; held only while its call runs and given up around host callbacks, like the
+ *      GIL). A thread that finds it taken lets the holder go on with its next calls and takes it
+ *      once it stays free, the holder stops completing calls (then it waits on the GIL), or its
+ *      patience runs out (then the holder hands it over). Threads with a foreign thread state only
+ *      use the GIL.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cpa_bridge_config.h"
 #include "cpa_envelope.h"
@@ -142,6 +153,10 @@ static pthread_once_t g_once = PTHREAD_ONCE_INIT;
 static PyThreadState *g_first_tstate; /* the thread state Py_Initialize made; never deleted */
 static char g_start_error[768];       /* a failed start is final: CPython cannot retry it */
 static PyInterpreterState *g_interp;
+#ifndef Py_GIL_DISABLED /* R12, defined with the calls */
+static inline void turn_leave(PyThreadState *ts);
+static void turn_queue_init(void);
+#endif
 
 #if CPA_BRIDGE_BUNDLED /* the bundled-mode section at the end of this file */
 static char g_bundle_home[4096];
@@ -228,9 +243,23 @@ static void tstate_destructor(void *value) {
 static void once_per_mapping(void) {
     Dl_info self;
     (void)pthread_key_create(&g_tstate_key, tstate_destructor);
+#ifndef Py_GIL_DISABLED
+    turn_queue_init();
+#endif
     /* R3: pin. The handle is leaked on purpose; -z nodelete does the same at link time. */
     if (dladdr((void *)&once_per_mapping, &self) && self.dli_fname)
         (void)dlopen(self.dli_fname, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE);
+}
+
+/* This thread's persistent thread state, made on its first call; NULL when the thread already
+ * has one that is not ours (a Python thread calling through ctypes, another copy of this shim). */
+static inline PyThreadState *own_tstate(void) {
+    PyThreadState *ts = pthread_getspecific(g_tstate_key);
+    if (ts == NULL && PyGILState_GetThisThreadState() == NULL) {
+        ts = PyThreadState_New(g_interp); /* also becomes this thread's PyGILState state */
+        (void)pthread_setspecific(g_tstate_key, ts);
+    }
+    return ts;
 }
 
 typedef struct {
@@ -239,28 +268,13 @@ typedef struct {
 } gil_token;
 
 static inline void gil_acquire(gil_token *t) {
-    PyThreadState *ts = pthread_getspecific(g_tstate_key);
-    if (ts == NULL) {
-        if (PyGILState_GetThisThreadState() != NULL) {
-            t->ts = NULL;
-            t->gs = PyGILState_Ensure();
-            return;
-        }
-        ts = PyThreadState_New(g_interp); /* also becomes this thread's PyGILState state */
-        (void)pthread_setspecific(g_tstate_key, ts);
+    t->ts = own_tstate();
+    if (t->ts == NULL) {
+        t->gs = PyGILState_Ensure();
+        return;
     }
-    t->ts = ts;
     t->gs = PyGILState_UNLOCKED; /* unused on this path */
-    PyEval_RestoreThread(ts);
-}
-
-/* The thread state this thread holds the GIL with, or NULL; never fails. */
-static inline PyThreadState *current_tstate(void) {
-#if PY_VERSION_HEX >= 0x030D0000
-    return PyThreadState_GetUnchecked();
-#else
-    return _PyThreadState_UncheckedGet();
-#endif
+    PyEval_RestoreThread(t->ts);
 }
 
 static inline void gil_release(gil_token *t) {
@@ -414,6 +428,9 @@ static PyObject *host_call(PyObject *capsule, PyObject *const *args, Py_ssize_t 
     if (!atomic_load(&inst->host_closed) && inst->host != NULL && inst->host->call != NULL) {
         const cliproxy_host_api *host = inst->host;
         PyThreadState *save = PyEval_SaveThread();
+#ifndef Py_GIL_DISABLED
+        turn_leave(save); /* R12: the host may take long; others must not wait for it */
+#endif
         cliproxy_buffer resp = {NULL, 0};
         rc = host->call(host->host_ctx, method, view.buf, (size_t)view.len, &resp);
         if (resp.ptr != NULL) {
@@ -605,6 +622,187 @@ static int deliver(PyObject *res, cliproxy_buffer *out) {
     return (int)rc;
 }
 
+typedef struct {
+    bridge_instance *inst;
+    const char *method;
+    const uint8_t *request;
+    size_t request_len;
+    cliproxy_buffer *out;
+} call_args;
+
+/* GIL held: one call through endpoint.call. */
+static int run_call(const call_args *c) {
+    int rc;
+    PyObject *args[3] = {NULL, method_str(c->inst, c->method), NULL};
+    if (args[1] == NULL) goto exception;
+    args[2] = PyBytes_FromStringAndSize(c->request_len ? (const char *)c->request : "", (Py_ssize_t)c->request_len);
+    if (args[2] == NULL) goto exception;
+    PyObject *res = PyObject_Vectorcall(c->inst->call, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    if (res == NULL) goto exception;
+    rc = deliver(res, c->out);
+    Py_DECREF(res);
+    goto done;
+exception:;
+    char *text = exception_text(0);
+    rc = answer_error(c->out, "plugin_error", text ? text : "out of memory", text ? strlen(text) : 13);
+    free(text);
+done:
+    Py_XDECREF(args[1]);
+    Py_XDECREF(args[2]);
+    return rc;
+}
+
+static int run_plain(const call_args *c) {
+    gil_token tok;
+    gil_acquire(&tok);
+    int rc = run_call(c);
+    gil_release(&tok);
+    return rc;
+}
+
+/* ---- R12: the turn: under contention, Python stays on the core it is running on ------------- */
+
+#ifndef Py_GIL_DISABLED
+#define TURN_SETTLE_NS 3000      /* a free turn is taken only once it has stayed free this long */
+#define TURN_SPIN_NS 20000       /* the waiter spins this long, then naps */
+#define TURN_NAP_NS 50000        /* one nap */
+#define TURN_STUCK_NS 500000     /* a holder that completes no call for this long: wait on the GIL */
+#define TURN_PATIENCE_NS 1000000 /* then the waiter is handed the turn at the end of a call */
+
+static _Atomic(PyThreadState *) g_turn;
+static _Atomic(PyThreadState *) g_heir; /* a waiter out of patience: the holder hands it the turn */
+static atomic_uint g_turns;             /* turns completed; written only by the holder */
+
+static inline int turn_take(PyThreadState *ts) {
+    PyThreadState *none = NULL;
+    return atomic_compare_exchange_strong(&g_turn, &none, ts);
+}
+
+/* Give the turn up if this thread state has it: to the heir if there is one, else to anyone.
+ * Only the holder moves the turn away from itself, so plain loads and stores are enough. */
+static inline void turn_leave(PyThreadState *ts) {
+    if (atomic_load_explicit(&g_turn, memory_order_relaxed) != ts) return;
+    atomic_store_explicit(&g_turns, atomic_load_explicit(&g_turns, memory_order_relaxed) + 1, memory_order_relaxed);
+    PyThreadState *heir = atomic_load_explicit(&g_heir, memory_order_relaxed);
+    if (heir != NULL && atomic_compare_exchange_strong(&g_heir, &heir, NULL))
+        atomic_store_explicit(&g_turn, heir, memory_order_release);
+    else
+        atomic_store_explicit(&g_turn, NULL, memory_order_release);
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static inline uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Stop being the heir; 1 if the holder has meanwhile handed this thread the turn. */
+static int heir_resign(PyThreadState *ts) {
+    PyThreadState *me = ts;
+    if (atomic_compare_exchange_strong(&g_heir, &me, NULL)) return 0;
+    while (atomic_load_explicit(&g_turn, memory_order_acquire) != ts) cpu_relax(); /* being handed */
+    return 1;
+}
+
+/* The turn is held by another host thread; this one is g_next. 1 once it has the turn, 0 when it
+ * should take the GIL path instead, as any Python thread does:
+ *  - a turn that stays free for TURN_SETTLE_NS is taken (its holder is not coming straight back);
+ *  - a holder making short calls one after another is left alone, the waiter spinning briefly and
+ *    then napping, so Python stays hot on one core instead of moving between cores every call;
+ *  - a holder that completes no call for TURN_STUCK_NS (one long call, or blocked inside Python)
+ *    is waited for on the GIL, which wakes the waiter as soon as it is free;
+ *  - after TURN_PATIENCE_NS the waiter becomes the heir, handed the turn at the end of a call;
+ *  - after twice that (the heir was never handed it), the GIL path. */
+static int wait_as_next(PyThreadState *ts) {
+    uint64_t start = now_ns(), now = start, free_since = 0, progress = start;
+    unsigned turns = atomic_load_explicit(&g_turns, memory_order_relaxed), spins = 0;
+    int heir = 0;
+    for (;;) {
+        PyThreadState *holder = atomic_load_explicit(&g_turn, memory_order_acquire);
+        if (holder == ts) return 1; /* handed over */
+        if (holder != NULL) {
+            free_since = 0;
+        } else if (free_since == 0) {
+            free_since = now;
+        } else if (now - free_since >= TURN_SETTLE_NS && turn_take(ts)) {
+            if (heir) (void)heir_resign(ts); /* cannot have been handed it: it was free */
+            return 1;
+        }
+        unsigned seen = atomic_load_explicit(&g_turns, memory_order_relaxed);
+        if (seen != turns) {
+            turns = seen;
+            progress = now;
+        } else if (!heir && now - progress >= TURN_STUCK_NS) {
+            return 0; /* one long call, or blocked inside Python: the GIL wakes us when it is free */
+        }
+        if (!heir && now - start >= TURN_PATIENCE_NS) {
+            PyThreadState *none = NULL;
+            heir = atomic_compare_exchange_strong(&g_heir, &none, ts);
+        }
+        if (now - start >= 2 * (uint64_t)TURN_PATIENCE_NS) return heir ? heir_resign(ts) : 0;
+        if (heir || free_since != 0 || now - start < TURN_SPIN_NS) {
+            if (++spins % 64 == 0)
+                sched_yield(); /* lets the holder run if it shares this CPU */
+            else
+                cpu_relax();
+        } else {
+            struct timespec nap = {0, TURN_NAP_NS};
+            nanosleep(&nap, NULL);
+        }
+        now = now_ns();
+    }
+}
+
+/* Only one waiter at a time spins and naps (g_next); the others sleep on a condition variable
+ * until its place is free, each for at most twice TURN_PATIENCE_NS, then take the GIL path. The
+ * holder never touches any of this, so a release costs no wake-up. */
+static pthread_mutex_t g_queue_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_queue_cv;
+static PyThreadState *g_next;
+static int g_parked;
+
+static void turn_queue_init(void) {
+    pthread_condattr_t attr;
+    pthread_condattr_init(&attr);
+    pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+    pthread_cond_init(&g_queue_cv, &attr);
+    pthread_condattr_destroy(&attr);
+}
+
+static int turn_wait(PyThreadState *ts) {
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    uint64_t ns = (uint64_t)until.tv_nsec + 2 * (uint64_t)TURN_PATIENCE_NS;
+    until.tv_sec += (time_t)(ns / 1000000000u);
+    until.tv_nsec = (long)(ns % 1000000000u);
+    int rc = 0;
+    pthread_mutex_lock(&g_queue_mu);
+    while (g_next != NULL && rc == 0) {
+        g_parked++;
+        rc = pthread_cond_timedwait(&g_queue_cv, &g_queue_mu, &until);
+        g_parked--;
+    }
+    int next = g_next == NULL;
+    if (next) g_next = ts;
+    pthread_mutex_unlock(&g_queue_mu);
+    if (!next) return 0;
+    int got = wait_as_next(ts);
+    pthread_mutex_lock(&g_queue_mu);
+    g_next = NULL;
+    if (g_parked) pthread_cond_signal(&g_queue_cv);
+    pthread_mutex_unlock(&g_queue_mu);
+    return got;
+}
+#endif
+
 static int instance_call(bridge_instance *inst, const char *method, const uint8_t *request, size_t request_len,
                          cliproxy_buffer *out) {
     static const char not_loaded[] = "the plugin is not initialised or already shut down";
@@ -614,28 +812,18 @@ static int instance_call(bridge_instance *inst, const char *method, const uint8_
     if (method == NULL) return answer_error(out, "invalid_method", "method is required", 18);
     if (inst == NULL) return answer_error(out, "plugin_closed", not_loaded, sizeof not_loaded - 1);
     if (inst->failed) return answer_copy(out, inst->fail_env, inst->fail_len);
-
-    gil_token tok;
-    gil_acquire(&tok);
-    int rc;
-    PyObject *args[3] = {NULL, method_str(inst, method), NULL};
-    if (args[1] == NULL) goto exception;
-    args[2] = PyBytes_FromStringAndSize(request_len ? (const char *)request : "", (Py_ssize_t)request_len);
-    if (args[2] == NULL) goto exception;
-    PyObject *res = PyObject_Vectorcall(inst->call, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-    if (res == NULL) goto exception;
-    rc = deliver(res, out);
-    Py_DECREF(res);
-    goto done;
-exception:;
-    char *text = exception_text(0);
-    rc = answer_error(out, "plugin_error", text ? text : "out of memory", text ? strlen(text) : 13);
-    free(text);
-done:
-    Py_XDECREF(args[1]);
-    Py_XDECREF(args[2]);
-    gil_release(&tok);
-    return rc;
+    call_args c = {inst, method, request, request_len, out};
+#ifndef Py_GIL_DISABLED
+    PyThreadState *ts = own_tstate();
+    if (ts != NULL && (turn_take(ts) || turn_wait(ts))) {
+        PyEval_RestoreThread(ts);
+        int rc = run_call(&c);
+        (void)PyEval_SaveThread();
+        turn_leave(ts);
+        return rc;
+    }
+#endif
+    return run_plain(&c);
 }
 
 /* Caller holds g_lifecycle and has detached inst, so no new call reaches it. */
@@ -659,7 +847,7 @@ static void instance_shutdown(bridge_instance *inst) {
     /* R10: no host call may start from now on; wait for the ones in flight, without the GIL
      * (they need it to return). A ctypes caller that holds the GIL (PyDLL) is handled too. */
     atomic_store(&inst->host_closed, 1);
-    PyThreadState *held = current_tstate() ? PyEval_SaveThread() : NULL;
+    PyThreadState *held = PyGILState_Check() ? PyEval_SaveThread() : NULL;
     pthread_mutex_lock(&inst->drain_mu);
     while (atomic_load(&inst->host_inflight) > 0) pthread_cond_wait(&inst->drain_cv, &inst->drain_mu);
     pthread_mutex_unlock(&inst->drain_mu);

@@ -19,6 +19,9 @@ STRAYS: list[int] = []
 
 INSTANCES = 0
 
+RELEASE = threading.Event()
+"""Set by the method ``release``; the method ``block`` waits for it inside Python."""
+
 
 def ok(result: Any) -> bytes:
     return json.dumps({"ok": True, "result": result}, separators=(",", ":")).encode()
@@ -81,6 +84,13 @@ class Echo:
         if method == "sleep":
             time.sleep(float(request))
             return 0, ok({"slept": float(request)})
+        if method == "block":  # waits inside Python, with no host call, for "release" from another thread
+            released = RELEASE.wait(timeout=float(request))
+            RELEASE.clear()
+            return 0, ok({"released": released})
+        if method == "release":
+            RELEASE.set()
+            return 0, ok({"released": True})
         if method == "raise":
             raise ValueError("boom from the plugin")
         if method == "badtype":

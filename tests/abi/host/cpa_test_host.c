@@ -20,6 +20,10 @@
  *                            THREADS threads x CALLS calls of "echo" with unique requests,
  *                            answers checked byte for byte; LOGGERS more threads call "log"
  *                            (the plugin calls host.log inside the call) CALLS/10 times each
+ *   race SO M1 TEXT1 M2 TEXT2 DELAY_MS
+ *                            one thread calls M1; DELAY_MS later another calls M2; both answers
+ *   contend SO CALLS         one thread calls "echo" without pause until another thread has made
+ *                            CALLS calls of "echo" (it must not be starved); answers checked
  *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]
  *                            ns per call and calls/s for each thread count (warm, same process)
  *   coldstart SO [METHOD REQFILE]
@@ -602,6 +606,103 @@ static int run_stress(const char *so, int threads, int calls, int loggers) {
     return wrong || late || logs != log_calls ? 1 : 0;
 }
 
+/* ---- race and contend: two host threads against each other ---------------------------------- */
+
+typedef struct {
+    plugin *p;
+    const char *method;
+    bytes req;
+    int rc;
+    bytes out;
+    double ms;
+} race_arg;
+
+static void *race_thread(void *arg) {
+    race_arg *a = arg;
+    double t0 = now_s();
+    a->rc = call_plugin(a->p, a->method, a->req.p, a->req.len, 0, &a->out);
+    a->ms = (now_s() - t0) * 1e3;
+    return NULL;
+}
+
+static int run_race(char **argv) {
+    plugin p;
+    const char *err = load_plugin(&p, "race", argv[0]);
+    if (err) {
+        printf("{\"mode\":\"race\",\"error\":");
+        put_json_str(stdout, err);
+        printf("}\n");
+        return 1;
+    }
+    race_arg args[2] = {{.p = &p, .method = argv[1], .req = unescape(argv[2])},
+                        {.p = &p, .method = argv[3], .req = unescape(argv[4])}};
+    pthread_t tids[2];
+    pthread_create(&tids[0], NULL, race_thread, &args[0]);
+    usleep((useconds_t)atoi(argv[5]) * 1000u);
+    pthread_create(&tids[1], NULL, race_thread, &args[1]);
+    for (int i = 0; i < 2; i++) pthread_join(tids[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        printf("{\"event\":\"call\",\"plugin\":\"race\",\"method\":");
+        put_json_str(stdout, args[i].method);
+        printf(",\"rc\":%d,\"ms\":%.3f,\"out\":", args[i].rc, args[i].ms);
+        put_json_bytes(stdout, args[i].out.p ? args[i].out.p : "", args[i].out.len);
+        printf("}\n");
+        free(args[i].out.p);
+        free(args[i].req.p);
+    }
+    close_plugin(&p);
+    return 0;
+}
+
+typedef struct {
+    plugin *p;
+    int id, calls; /* calls < 0: until *stop */
+    atomic_int *stop;
+    atomic_long done;
+    long wrong;
+} contend_arg;
+
+static void *contend_thread(void *arg) {
+    contend_arg *a = arg;
+    char req[96], want[160];
+    bytes out;
+    for (long i = 0; a->calls < 0 ? !atomic_load(a->stop) : i < a->calls; i++) {
+        int rn = snprintf(req, sizeof req, "{\"t\":%d,\"i\":%ld}", a->id, i);
+        int wn = snprintf(want, sizeof want, "{\"ok\":true,\"result\":%s}", req);
+        int rc = call_plugin(a->p, "echo", req, (size_t)rn, 0, &out);
+        if (rc != 0 || out.len != (size_t)wn || memcmp(out.p, want, (size_t)wn) != 0) a->wrong++;
+        a->done++;
+        free(out.p);
+    }
+    if (a->calls >= 0) atomic_store(a->stop, 1);
+    return NULL;
+}
+
+static int run_contend(const char *so, int calls) {
+    plugin p;
+    g_keep_records = 0;
+    const char *err = load_plugin(&p, "contend", so);
+    if (err) {
+        printf("{\"mode\":\"contend\",\"error\":");
+        put_json_str(stdout, err);
+        printf("}\n");
+        return 1;
+    }
+    atomic_int stop = 0;
+    contend_arg busy = {.p = &p, .id = 0, .calls = -1, .stop = &stop}, waiter = {.p = &p, .id = 1, .calls = calls, .stop = &stop};
+    pthread_t tids[2];
+    pthread_create(&tids[0], NULL, contend_thread, &busy);
+    while (atomic_load(&busy.done) == 0) usleep(100); /* the busy thread is calling before the other starts */
+    pthread_create(&tids[1], NULL, contend_thread, &waiter);
+    pthread_join(tids[1], NULL);
+    long busy_meanwhile = atomic_load(&busy.done);
+    pthread_join(tids[0], NULL);
+    close_plugin(&p);
+    printf("{\"mode\":\"contend\",\"waiter_calls\":%ld,\"busy_calls\":%ld,\"busy_calls_while_waiter_ran\":%ld,"
+           "\"wrong\":%ld}\n", atomic_load(&waiter.done), atomic_load(&busy.done), busy_meanwhile, busy.wrong + waiter.wrong);
+    return 0;
+}
+
 /* ---- bench and cold start --------------------------------------------------------------------- */
 
 typedef struct {
@@ -710,13 +811,17 @@ static int run_coldstart(int argc, char **argv) {
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "script") == 0) return run_script(argv[2], argc >= 4 ? atoi(argv[3]) : 1);
     if (argc == 6 && strcmp(argv[1], "stress") == 0) return run_stress(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if (argc == 8 && strcmp(argv[1], "race") == 0) return run_race(argv + 2);
+    if (argc == 4 && strcmp(argv[1], "contend") == 0) return run_contend(argv[2], atoi(argv[3]));
     if (argc >= 7 && strcmp(argv[1], "bench") == 0) return run_bench(argc - 2, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "coldstart") == 0) return run_coldstart(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: %s script FILE [REPEAT]\n"
             "       %s stress SO THREADS CALLS LOGGERS\n"
+            "       %s race SO M1 TEXT1 M2 TEXT2 DELAY_MS\n"
+            "       %s contend SO CALLS\n"
             "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]\n"
             "       %s coldstart SO [METHOD REQFILE]\n",
-            argv[0], argv[0], argv[0], argv[0]);
+            argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
     return 2;
 }
