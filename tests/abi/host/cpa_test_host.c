@@ -535,6 +535,18 @@ static int run_script(const char *path, int repeat) {
     return failures || late ? 1 : 0;
 }
 
+/* Loads the plugin of a threaded mode; on failure prints {"mode":MODE,"error":...} and returns 1. */
+static int load_for_mode(plugin *p, const char *mode, const char *so) {
+    const char *err = load_plugin(p, mode, so);
+    if (err == NULL) return 0;
+    printf("{\"mode\":");
+    put_json_str(stdout, mode);
+    printf(",\"error\":");
+    put_json_str(stdout, err);
+    printf("}\n");
+    return 1;
+}
+
 /* ---- stress mode ------------------------------------------------------------------------------ */
 
 typedef struct {
@@ -568,13 +580,7 @@ static void *stress_thread(void *arg) {
 static int run_stress(const char *so, int threads, int calls, int loggers) {
     plugin p;
     g_keep_records = 0;
-    const char *err = load_plugin(&p, "stress", so);
-    if (err) {
-        printf("{\"mode\":\"stress\",\"error\":");
-        put_json_str(stdout, err);
-        printf("}\n");
-        return 1;
-    }
+    if (load_for_mode(&p, "stress", so) != 0) return 1;
     int total = threads + loggers;
     pthread_t *tids = calloc((size_t)total, sizeof *tids);
     stress_arg *args = calloc((size_t)total, sizeof *args);
@@ -627,13 +633,7 @@ static void *race_thread(void *arg) {
 
 static int run_race(char **argv) {
     plugin p;
-    const char *err = load_plugin(&p, "race", argv[0]);
-    if (err) {
-        printf("{\"mode\":\"race\",\"error\":");
-        put_json_str(stdout, err);
-        printf("}\n");
-        return 1;
-    }
+    if (load_for_mode(&p, "race", argv[0]) != 0) return 1;
     race_arg args[2] = {{.p = &p, .method = argv[1], .req = unescape(argv[2])},
                         {.p = &p, .method = argv[3], .req = unescape(argv[4])}};
     pthread_t tids[2];
@@ -681,13 +681,7 @@ static void *contend_thread(void *arg) {
 static int run_contend(const char *so, int calls) {
     plugin p;
     g_keep_records = 0;
-    const char *err = load_plugin(&p, "contend", so);
-    if (err) {
-        printf("{\"mode\":\"contend\",\"error\":");
-        put_json_str(stdout, err);
-        printf("}\n");
-        return 1;
-    }
+    if (load_for_mode(&p, "contend", so) != 0) return 1;
     atomic_int stop = 0;
     contend_arg busy = {.p = &p, .id = 0, .calls = -1, .stop = &stop}, waiter = {.p = &p, .id = 1, .calls = calls, .stop = &stop};
     pthread_t tids[2];
@@ -731,13 +725,7 @@ static int run_bench(int argc, char **argv) {
     int calls = atoi(argv[4]);
     plugin p;
     g_keep_records = 0;
-    const char *err = load_plugin(&p, "bench", so);
-    if (err) {
-        printf("{\"mode\":\"bench\",\"error\":");
-        put_json_str(stdout, err);
-        printf("}\n");
-        return 1;
-    }
+    if (load_for_mode(&p, "bench", so) != 0) return 1;
     bytes out;
     if (argc >= 7) {
         bytes setup = read_file(argv[6]);
