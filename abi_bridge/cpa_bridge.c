@@ -622,41 +622,26 @@ static int deliver(PyObject *res, cliproxy_buffer *out) {
     return (int)rc;
 }
 
-typedef struct {
-    bridge_instance *inst;
-    const char *method;
-    const uint8_t *request;
-    size_t request_len;
-    cliproxy_buffer *out;
-} call_args;
-
 /* GIL held: one call through endpoint.call. */
-static int run_call(const call_args *c) {
+static int run_call(bridge_instance *inst, const char *method, const uint8_t *request, size_t request_len,
+                    cliproxy_buffer *out) {
     int rc;
-    PyObject *args[3] = {NULL, method_str(c->inst, c->method), NULL};
+    PyObject *args[3] = {NULL, method_str(inst, method), NULL};
     if (args[1] == NULL) goto exception;
-    args[2] = PyBytes_FromStringAndSize(c->request_len ? (const char *)c->request : "", (Py_ssize_t)c->request_len);
+    args[2] = PyBytes_FromStringAndSize(request_len ? (const char *)request : "", (Py_ssize_t)request_len);
     if (args[2] == NULL) goto exception;
-    PyObject *res = PyObject_Vectorcall(c->inst->call, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
+    PyObject *res = PyObject_Vectorcall(inst->call, args + 1, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
     if (res == NULL) goto exception;
-    rc = deliver(res, c->out);
+    rc = deliver(res, out);
     Py_DECREF(res);
     goto done;
 exception:;
     char *text = exception_text(0);
-    rc = answer_error(c->out, "plugin_error", text ? text : "out of memory", text ? strlen(text) : 13);
+    rc = answer_error(out, "plugin_error", text ? text : "out of memory", text ? strlen(text) : 13);
     free(text);
 done:
     Py_XDECREF(args[1]);
     Py_XDECREF(args[2]);
-    return rc;
-}
-
-static int run_plain(const call_args *c) {
-    gil_token tok;
-    gil_acquire(&tok);
-    int rc = run_call(c);
-    gil_release(&tok);
     return rc;
 }
 
@@ -812,18 +797,22 @@ static int instance_call(bridge_instance *inst, const char *method, const uint8_
     if (method == NULL) return answer_error(out, "invalid_method", "method is required", 18);
     if (inst == NULL) return answer_error(out, "plugin_closed", not_loaded, sizeof not_loaded - 1);
     if (inst->failed) return answer_copy(out, inst->fail_env, inst->fail_len);
-    call_args c = {inst, method, request, request_len, out};
+    int rc;
 #ifndef Py_GIL_DISABLED
     PyThreadState *ts = own_tstate();
     if (ts != NULL && (turn_take(ts) || turn_wait(ts))) {
         PyEval_RestoreThread(ts);
-        int rc = run_call(&c);
+        rc = run_call(inst, method, request, request_len, out);
         (void)PyEval_SaveThread();
         turn_leave(ts);
         return rc;
     }
 #endif
-    return run_plain(&c);
+    gil_token tok; /* no turn: a foreign thread state, or the waiter chose the GIL */
+    gil_acquire(&tok);
+    rc = run_call(inst, method, request, request_len, out);
+    gil_release(&tok);
+    return rc;
 }
 
 /* Caller holds g_lifecycle and has detached inst, so no new call reaches it. */
