@@ -61,8 +61,10 @@
  *      turn" (one CAS; held only while its call runs and given up around host callbacks, like the
  *      GIL). A thread that finds it taken lets the holder go on with its next calls and takes it
  *      once it stays free, the holder stops completing calls (then it waits on the GIL), or its
- *      patience runs out (then the holder hands it over). Threads with a foreign thread state only
- *      use the GIL.
+ *      patience runs out (then the holder hands it over). When the host does work of its own
+ *      between calls (measured on a sample of calls), the holder hands the waiter the turn at the
+ *      end of each call instead, so Python runs one thread's call during the other's host work.
+ *      Threads with a foreign thread state only use the GIL.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -652,10 +654,28 @@ done:
 #define TURN_SPIN_NS 20000       /* the waiter spins this long, then naps */
 #define TURN_NAP_NS 50000        /* one nap */
 #define TURN_STUCK_NS 500000     /* a holder that completes no call for this long: wait on the GIL */
-#define TURN_PATIENCE_NS 1000000 /* then the waiter is handed the turn at the end of a call */
+#define TURN_PATIENCE_NS 5000000 /* then the waiter is handed the turn at the end of a call (the
+                                  * GIL's own switch interval) */
+#define TURN_PARK_NS 2000000     /* a thread queued behind the waiter this long: the GIL path */
+#define TURN_GAP_NS 500          /* a holder away this long between calls, and a quarter of its
+                                  * call: the waiter runs a call meanwhile */
+#define TURN_PROBE_EVERY 64      /* one call in this many measures that */
 
+static inline uint64_t now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
+/* Only one waiter at a time spins and naps (g_next); the others sleep on g_queue_cv until its
+ * place is free, each for at most TURN_PARK_NS, then take the GIL path. The holder never touches
+ * any of this, so a release costs no wake-up. */
+static pthread_mutex_t g_queue_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_queue_cv;
+static PyThreadState *g_next;
+static atomic_int g_parked; /* threads waiting behind g_next */
 static _Atomic(PyThreadState *) g_turn;
-static _Atomic(PyThreadState *) g_heir; /* a waiter out of patience: the holder hands it the turn */
+static _Atomic(PyThreadState *) g_heir; /* the waiter the holder hands the turn to */
 static atomic_uint g_turns;             /* turns completed; written only by the holder */
 
 static inline int turn_take(PyThreadState *ts) {
@@ -675,18 +695,48 @@ static inline void turn_leave(PyThreadState *ts) {
         atomic_store_explicit(&g_turn, NULL, memory_order_release);
 }
 
+/* Whether the holders spend enough time away between calls (the host's own work on a request)
+ * that a waiter should run a call meanwhile: then Python changing cores is the smaller cost.
+ * Learnt from one call in TURN_PROBE_EVERY: how long it ran, how long until the same thread
+ * called again. The probe is shared rather than per thread, so that the other calls pay one
+ * load for it; two holders measuring over each other only skews one sample. */
+static atomic_int g_gappy;
+
+static struct {
+    _Atomic(PyThreadState *) ts; /* whose call was measured, until that thread calls again */
+    _Atomic uint64_t began, left;
+} g_probe;
+
+/* By the holder, having just taken the turn: the start of a measured call, or 0. */
+static inline uint64_t probe_begin(void) {
+    return atomic_load_explicit(&g_turns, memory_order_relaxed) % TURN_PROBE_EVERY == 0 ? now_ns() : 0;
+}
+
+/* By the holder, before it leaves the turn. */
+static inline void probe_end(PyThreadState *ts, uint64_t began) {
+    if (began == 0) return;
+    atomic_store_explicit(&g_probe.began, began, memory_order_relaxed);
+    atomic_store_explicit(&g_probe.left, now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&g_probe.ts, ts, memory_order_release);
+}
+
+/* By every thread as it calls in, before it asks for the turn. */
+static inline void probe_arrive(PyThreadState *ts) {
+    PyThreadState *measured = atomic_load_explicit(&g_probe.ts, memory_order_relaxed);
+    if (measured != ts || !atomic_compare_exchange_strong(&g_probe.ts, &measured, NULL)) return;
+    uint64_t left = atomic_load_explicit(&g_probe.left, memory_order_relaxed);
+    uint64_t away = now_ns() - left, ran = left - atomic_load_explicit(&g_probe.began, memory_order_relaxed);
+    int gappy = away >= TURN_GAP_NS && away >= ran / 4;
+    if (atomic_load_explicit(&g_gappy, memory_order_relaxed) != gappy)
+        atomic_store_explicit(&g_gappy, gappy, memory_order_relaxed);
+}
+
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
-}
-
-static inline uint64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
 }
 
 /* Stop being the heir; 1 if the holder has meanwhile handed this thread the turn. */
@@ -699,9 +749,12 @@ static int heir_resign(PyThreadState *ts) {
 
 /* The turn is held by another host thread; this one is g_next. 1 once it has the turn, 0 when it
  * should take the GIL path instead, as any Python thread does:
- *  - a turn that stays free for TURN_SETTLE_NS is taken (its holder is not coming straight back);
- *  - a holder making short calls one after another is left alone, the waiter spinning briefly and
- *    then napping, so Python stays hot on one core instead of moving between cores every call;
+ *  - holders that are away long enough between calls (g_gappy) hand the waiter the turn at the end
+ *    of every call, or it takes a free one at once: it runs a call while they do host work (only
+ *    while no other thread queues behind it);
+ *  - otherwise a turn that stays free for TURN_SETTLE_NS is taken (its holder is not coming
+ *    straight back), and a holder making calls one after another is left alone, the waiter
+ *    spinning briefly and then napping, so Python stays hot on one core;
  *  - a holder that completes no call for TURN_STUCK_NS (one long call, or blocked inside Python)
  *    is waited for on the GIL, which wakes the waiter as soon as it is free;
  *  - after TURN_PATIENCE_NS the waiter becomes the heir, handed the turn at the end of a call;
@@ -713,11 +766,15 @@ static int wait_as_next(PyThreadState *ts) {
     for (;;) {
         PyThreadState *holder = atomic_load_explicit(&g_turn, memory_order_acquire);
         if (holder == ts) return 1; /* handed over */
+        /* not with threads queued behind: there are more threads than CPUs, perhaps, and a turn
+         * handed to a waiter that is not running would wait until it runs again */
+        int gappy = atomic_load_explicit(&g_gappy, memory_order_relaxed) &&
+                    atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
         if (holder != NULL) {
             free_since = 0;
-        } else if (free_since == 0) {
+        } else if (free_since == 0 && !gappy) {
             free_since = now;
-        } else if (now - free_since >= TURN_SETTLE_NS && turn_take(ts)) {
+        } else if ((gappy || now - free_since >= TURN_SETTLE_NS) && turn_take(ts)) {
             if (heir) (void)heir_resign(ts); /* cannot have been handed it: it was free */
             return 1;
         }
@@ -725,15 +782,16 @@ static int wait_as_next(PyThreadState *ts) {
         if (seen != turns) {
             turns = seen;
             progress = now;
-        } else if (!heir && now - progress >= TURN_STUCK_NS) {
-            return 0; /* one long call, or blocked inside Python: the GIL wakes us when it is free */
+        } else if (now - progress >= TURN_STUCK_NS) {
+            /* one long call, or blocked inside Python: the GIL wakes us when it is free */
+            return heir ? heir_resign(ts) : 0;
         }
-        if (!heir && now - start >= TURN_PATIENCE_NS) {
+        if (!heir && (gappy || now - start >= TURN_PATIENCE_NS)) {
             PyThreadState *none = NULL;
             heir = atomic_compare_exchange_strong(&g_heir, &none, ts);
         }
         if (now - start >= 2 * (uint64_t)TURN_PATIENCE_NS) return heir ? heir_resign(ts) : 0;
-        if (heir || free_since != 0 || now - start < TURN_SPIN_NS) {
+        if (heir || gappy || free_since != 0 || now - start < TURN_SPIN_NS) {
             if (++spins % 64 == 0)
                 sched_yield(); /* lets the holder run if it shares this CPU */
             else
@@ -746,14 +804,6 @@ static int wait_as_next(PyThreadState *ts) {
     }
 }
 
-/* Only one waiter at a time spins and naps (g_next); the others sleep on a condition variable
- * until its place is free, each for at most twice TURN_PATIENCE_NS, then take the GIL path. The
- * holder never touches any of this, so a release costs no wake-up. */
-static pthread_mutex_t g_queue_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t g_queue_cv;
-static PyThreadState *g_next;
-static int g_parked;
-
 static void turn_queue_init(void) {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -765,7 +815,7 @@ static void turn_queue_init(void) {
 static int turn_wait(PyThreadState *ts) {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
-    uint64_t ns = (uint64_t)until.tv_nsec + 2 * (uint64_t)TURN_PATIENCE_NS;
+    uint64_t ns = (uint64_t)until.tv_nsec + TURN_PARK_NS;
     until.tv_sec += (time_t)(ns / 1000000000u);
     until.tv_nsec = (long)(ns % 1000000000u);
     int rc = 0;
@@ -800,10 +850,13 @@ static int instance_call(bridge_instance *inst, const char *method, const uint8_
     int rc;
 #ifndef Py_GIL_DISABLED
     PyThreadState *ts = own_tstate();
+    if (ts != NULL) probe_arrive(ts);
     if (ts != NULL && (turn_take(ts) || turn_wait(ts))) {
+        uint64_t began = probe_begin();
         PyEval_RestoreThread(ts);
         rc = run_call(inst, method, request, request_len, out);
         (void)PyEval_SaveThread();
+        probe_end(ts, began);
         turn_leave(ts);
         return rc;
     }

@@ -17,6 +17,17 @@ def test_eight_threads_fifty_thousand_calls_each(host: Host, plugins: Plugins) -
     assert summary["wrong"] == 0, summary["first_wrong"]
 
 
+def test_threads_that_work_between_calls_take_turns_without_a_wrong_answer(host: Host, plugins: Plugins) -> None:
+    # 2 us of host work after each call: the shim hands Python from thread to thread at the end of
+    # every call (instead of letting one thread run on), the path where turns change hands most.
+    run = host.run("stress", str(plugins.echo), "8", "20000", "2", "2000", timeout=600)
+    summary = run.events[-1]
+    assert run.returncode == 0, (summary, run.stderr)
+    assert summary["calls"] == 8 * 20000 + 2 * 2000
+    assert summary["wrong"] == 0, summary["first_wrong"]
+    assert summary["host_logs"] == summary["log_calls"] == 2 * 2000
+
+
 def test_host_log_from_inside_calls_while_other_threads_call(host: Host, plugins: Plugins) -> None:
     # 6 threads call "echo"; 2 more call "log", which calls host.log from inside the call (the
     # GIL is released around the host call, so the echo threads keep going meanwhile).
@@ -60,3 +71,4 @@ def test_a_thread_calling_without_pause_does_not_starve_another(host: Host, plug
     assert summary["waiter_calls"] == 500
     assert summary["busy_calls_while_waiter_ran"] >= 1
     assert summary["wrong"] == 0
+

@@ -16,7 +16,7 @@
  *
  * Modes:
  *   script FILE [REPEAT]     run a script (below) REPEAT times
- *   stress SO THREADS CALLS LOGGERS
+ *   stress SO THREADS CALLS LOGGERS [WORK_NS]
  *                            THREADS threads x CALLS calls of "echo" with unique requests,
  *                            answers checked byte for byte; LOGGERS more threads call "log"
  *                            (the plugin calls host.log inside the call) CALLS/10 times each
@@ -24,10 +24,13 @@
  *                            one thread calls M1; DELAY_MS later another calls M2; both answers
  *   contend SO CALLS         one thread calls "echo" without pause until another thread has made
  *                            CALLS calls of "echo" (it must not be starved); answers checked
- *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]
- *                            ns per call and calls/s for each thread count (warm, same process)
+ *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]
+ *                            ns per call and calls/s for each thread count (warm, same process);
+ *                            SETUP_METHOD - means none
  *   coldstart SO [METHOD REQFILE]
  *                            time dlopen + init + one call (plugin.register) in this process
+ * WORK_NS: each host thread also works that long after each call, busy and holding no lock (CPA's
+ * own share of a request).
  *
  * Script lines (fields separated by one space; TEXT is the rest of the line, unescaped with
  * \n \r \t \\ \0 \xHH; the whole-field tokens @null and @empty mean a NULL pointer and a
@@ -549,9 +552,19 @@ static int load_for_mode(plugin *p, const char *mode, const char *so) {
 
 /* ---- stress mode ------------------------------------------------------------------------------ */
 
+/* Stands for what CPA does with a request besides calling the plugin: a busy CPU, no lock held. */
+static void host_work(double seconds) {
+    if (seconds <= 0) return;
+    double until = now_s() + seconds;
+    while (now_s() < until) {
+    }
+}
+
+
 typedef struct {
     plugin *p;
     int id, calls, logger;
+    double work_s;
     long wrong, done;
     pthread_barrier_t *start;
     char first_wrong[256];
@@ -573,11 +586,12 @@ static void *stress_thread(void *arg) {
         }
         a->done++;
         free(out.p);
+        host_work(a->work_s);
     }
     return NULL;
 }
 
-static int run_stress(const char *so, int threads, int calls, int loggers) {
+static int run_stress(const char *so, int threads, int calls, int loggers, double work_s) {
     plugin p;
     g_keep_records = 0;
     if (load_for_mode(&p, "stress", so) != 0) return 1;
@@ -588,7 +602,7 @@ static int run_stress(const char *so, int threads, int calls, int loggers) {
     pthread_barrier_init(&start, NULL, (unsigned)total);
     double t0 = now_s();
     for (int i = 0; i < total; i++) {
-        args[i] = (stress_arg){.p = &p, .id = i, .calls = i < threads ? calls : calls / 10, .logger = i >= threads, .start = &start};
+        args[i] = (stress_arg){.p = &p, .id = i, .calls = i < threads ? calls : calls / 10, .logger = i >= threads, .work_s = work_s, .start = &start};
         pthread_create(&tids[i], NULL, stress_thread, &args[i]);
     }
     long wrong = 0, done = 0, log_calls = 0;
@@ -705,6 +719,7 @@ typedef struct {
     bytes *req;
     int calls;
     pthread_barrier_t *start;
+    double work_s;
     int last_rc;
 } bench_arg;
 
@@ -715,6 +730,7 @@ static void *bench_thread(void *arg) {
     for (int i = 0; i < a->calls; i++) {
         a->last_rc = call_plugin(a->p, a->method, a->req->p, a->req->len, 0, &out);
         free(out.p);
+        host_work(a->work_s);
     }
     return NULL;
 }
@@ -726,8 +742,9 @@ static int run_bench(int argc, char **argv) {
     plugin p;
     g_keep_records = 0;
     if (load_for_mode(&p, "bench", so) != 0) return 1;
+    double work_s = argc >= 8 ? atof(argv[7]) / 1e9 : 0;
     bytes out;
-    if (argc >= 7) {
+    if (argc >= 7 && strcmp(argv[5], "-") != 0) {
         bytes setup = read_file(argv[6]);
         int rc = call_plugin(&p, argv[5], setup.p, setup.len, 0, &out);
         if (rc != 0) fprintf(stderr, "setup %s returned %d: %.*s\n", argv[5], rc, (int)out.len, out.p ? out.p : "");
@@ -754,7 +771,7 @@ static int run_bench(int argc, char **argv) {
         pthread_barrier_t start;
         pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
         for (int i = 0; i < threads; i++) {
-            args[i] = (bench_arg){.p = &p, .method = method, .req = &req, .calls = calls, .start = &start};
+            args[i] = (bench_arg){.p = &p, .method = method, .req = &req, .calls = calls, .start = &start, .work_s = work_s};
             pthread_create(&tids[i], NULL, bench_thread, &args[i]);
         }
         pthread_barrier_wait(&start);
@@ -764,8 +781,9 @@ static int run_bench(int argc, char **argv) {
         double total = (double)calls * threads;
         printf("{\"mode\":\"bench\",\"method\":");
         put_json_str(stdout, method);
-        printf(",\"threads\":%d,\"calls\":%.0f,\"seconds\":%.6f,\"ns_per_call\":%.1f,\"calls_per_sec\":%.0f,\"rc\":%d}\n",
-               threads, total, secs, secs * 1e9 / total, total / secs, args[0].last_rc);
+        printf(",\"threads\":%d,\"work_ns\":%.0f,\"calls\":%.0f,\"seconds\":%.6f,\"ns_per_call\":%.1f,"
+               "\"calls_per_sec\":%.0f,\"rc\":%d}\n",
+               threads, work_s * 1e9, total, secs, secs * 1e9 / total, total / secs, args[0].last_rc);
         fflush(stdout);
         pthread_barrier_destroy(&start);
     }
@@ -798,17 +816,18 @@ static int run_coldstart(int argc, char **argv) {
 
 int main(int argc, char **argv) {
     if (argc >= 3 && strcmp(argv[1], "script") == 0) return run_script(argv[2], argc >= 4 ? atoi(argv[3]) : 1);
-    if (argc == 6 && strcmp(argv[1], "stress") == 0) return run_stress(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+    if ((argc == 6 || argc == 7) && strcmp(argv[1], "stress") == 0)
+        return run_stress(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argc == 7 ? atof(argv[6]) / 1e9 : 0);
     if (argc == 8 && strcmp(argv[1], "race") == 0) return run_race(argv + 2);
     if (argc == 4 && strcmp(argv[1], "contend") == 0) return run_contend(argv[2], atoi(argv[3]));
     if (argc >= 7 && strcmp(argv[1], "bench") == 0) return run_bench(argc - 2, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "coldstart") == 0) return run_coldstart(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: %s script FILE [REPEAT]\n"
-            "       %s stress SO THREADS CALLS LOGGERS\n"
+            "       %s stress SO THREADS CALLS LOGGERS [WORK_NS]\n"
             "       %s race SO M1 TEXT1 M2 TEXT2 DELAY_MS\n"
             "       %s contend SO CALLS\n"
-            "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE]\n"
+            "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]\n"
             "       %s coldstart SO [METHOD REQFILE]\n",
             argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
     return 2;
