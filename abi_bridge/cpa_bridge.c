@@ -62,8 +62,8 @@
  *      GIL). A thread that finds it taken lets the holder go on with its next calls and takes it
  *      once it stays free, the holder stops completing calls (then it waits on the GIL), or its
  *      patience runs out (then the holder hands it over). When the host does work of its own
- *      between calls (measured on a sample of calls), the holder hands the waiter the turn at the
- *      end of each call instead, so Python runs one thread's call during the other's host work.
+ *      between calls (measured on a sample of calls), the waiter takes the turn as soon as it is
+ *      free instead, so Python runs one thread's call during the other's host work.
  *      Threads with a foreign thread state only use the GIL.
  */
 #define PY_SSIZE_T_CLEAN
@@ -749,9 +749,10 @@ static int heir_resign(PyThreadState *ts) {
 
 /* The turn is held by another host thread; this one is g_next. 1 once it has the turn, 0 when it
  * should take the GIL path instead, as any Python thread does:
- *  - holders that are away long enough between calls (g_gappy) hand the waiter the turn at the end
- *    of every call, or it takes a free one at once: it runs a call while they do host work (only
- *    while no other thread queues behind it);
+ *  - when holders are away long enough between calls (g_gappy), the waiter spins and takes a free
+ *    turn at once, running a call while the holder does host work (only while no other thread
+ *    queues behind it). It is not handed the turn: a waiter whose CPU is busy with something else
+ *    would hold Python up, while a free turn is taken back by its holder when it returns;
  *  - otherwise a turn that stays free for TURN_SETTLE_NS is taken (its holder is not coming
  *    straight back), and a holder making calls one after another is left alone, the waiter
  *    spinning briefly and then napping, so Python stays hot on one core;
@@ -766,8 +767,8 @@ static int wait_as_next(PyThreadState *ts) {
     for (;;) {
         PyThreadState *holder = atomic_load_explicit(&g_turn, memory_order_acquire);
         if (holder == ts) return 1; /* handed over */
-        /* not with threads queued behind: there are more threads than CPUs, perhaps, and a turn
-         * handed to a waiter that is not running would wait until it runs again */
+        /* not with threads queued behind: the threads then outnumber the CPUs, perhaps, and
+         * changing the holder every call makes each of them wait for a CPU */
         int gappy = atomic_load_explicit(&g_gappy, memory_order_relaxed) &&
                     atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
         if (holder != NULL) {
@@ -786,7 +787,7 @@ static int wait_as_next(PyThreadState *ts) {
             /* one long call, or blocked inside Python: the GIL wakes us when it is free */
             return heir ? heir_resign(ts) : 0;
         }
-        if (!heir && (gappy || now - start >= TURN_PATIENCE_NS)) {
+        if (!heir && now - start >= TURN_PATIENCE_NS) {
             PyThreadState *none = NULL;
             heir = atomic_compare_exchange_strong(&g_heir, &none, ts);
         }
