@@ -851,15 +851,17 @@ static int instance_call(bridge_instance *inst, const char *method, const uint8_
     int rc;
 #ifndef Py_GIL_DISABLED
     PyThreadState *ts = own_tstate();
-    if (ts != NULL) probe_arrive(ts);
-    if (ts != NULL && (turn_take(ts) || turn_wait(ts))) {
-        uint64_t began = probe_begin();
-        PyEval_RestoreThread(ts);
-        rc = run_call(inst, method, request, request_len, out);
-        (void)PyEval_SaveThread();
-        probe_end(ts, began);
-        turn_leave(ts);
-        return rc;
+    if (ts != NULL) {
+        probe_arrive(ts);
+        if (turn_take(ts) || turn_wait(ts)) {
+            uint64_t began = probe_begin();
+            PyEval_RestoreThread(ts);
+            rc = run_call(inst, method, request, request_len, out);
+            (void)PyEval_SaveThread();
+            probe_end(ts, began);
+            turn_leave(ts);
+            return rc;
+        }
     }
 #endif
     gil_token tok; /* no turn: a foreign thread state, or the waiter chose the GIL */

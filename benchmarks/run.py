@@ -215,6 +215,9 @@ def main() -> int:
         (normalize_with_work, "py", "request.normalize", "normalize", args.calls // 2, normalize_work),
     ]
     rows = [BenchRow(b, plugins[p].label) for b, p, *_ in plan]
+    first_with_work = next(i for i, entry in enumerate(plan) if entry[5] > 0)
+    python_rows = [row for row, entry in zip(rows, plan) if entry[1] in ("bare", "py") and entry[5] == 0]
+    overlap_rows = [row for row, entry in zip(rows, plan) if entry[1] == "py" and entry[5] > 0]
     for round_ in range(args.repeat):  # interleaved, so background noise hits every row alike
         print(f"round {round_ + 1}/{args.repeat} ...", file=sys.stderr)
         for row, (_, key, method, req, calls, work_ns) in zip(rows, plan):
@@ -241,7 +244,7 @@ def main() -> int:
     print("| benchmark | plugin | per call, 1 thread (median) | best | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for index, row in enumerate(rows):
-        if index == 5:  # after the rows without host work
+        if index == first_with_work:
             for key, benchmark in (("noop", rows[0].benchmark), ("normalize", rows[3].benchmark)):
                 if key in direct:
                     print(f"| {benchmark} | the SDK's Python alone: endpoint.call in-process, no shim |"
@@ -254,8 +257,6 @@ def main() -> int:
         print(f"| {plugins[key].label} | {inside:.1f} ms | {wall:.1f} ms |")
 
     shim = rows[1].ns - rows[0].ns
-    python_rows = rows[1:3] + rows[4:5]
-    overlap_rows = [rows[5], rows[7]]
     checks = [
         ("no-op round trip through the shim ≤ 0.5 µs (bare endpoint, best)", rows[1].best <= 500, fmt_ns(rows[1].best)),
         ("no-op round trip through the SDK ≤ 0.5 µs (best)", rows[2].best <= 500, fmt_ns(rows[2].best)),

@@ -25,8 +25,7 @@
  *   contend SO CALLS         one thread calls "echo" without pause until another thread has made
  *                            CALLS calls of "echo" (it must not be starved); answers checked
  *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]
- *                            ns per call and calls/s for each thread count (warm, same process);
- *                            SETUP_METHOD - means none
+ *                            ns per call and calls/s for each thread count (warm, same process)
  *   coldstart SO [METHOD REQFILE]
  *                            time dlopen + init + one call (plugin.register) in this process
  * WORK_NS: each host thread also works that long after each call, busy and holding no lock (CPA's
@@ -560,7 +559,6 @@ static void host_work(double seconds) {
     }
 }
 
-
 typedef struct {
     plugin *p;
     int id, calls, logger;
@@ -744,7 +742,7 @@ static int run_bench(int argc, char **argv) {
     if (load_for_mode(&p, "bench", so) != 0) return 1;
     double work_s = argc >= 8 ? atof(argv[7]) / 1e9 : 0;
     bytes out;
-    if (argc >= 7 && strcmp(argv[5], "-") != 0) {
+    if (argc >= 7) {
         bytes setup = read_file(argv[6]);
         int rc = call_plugin(&p, argv[5], setup.p, setup.len, 0, &out);
         if (rc != 0) fprintf(stderr, "setup %s returned %d: %.*s\n", argv[5], rc, (int)out.len, out.p ? out.p : "");
