@@ -660,6 +660,9 @@ done:
 #define TURN_GAP_NS 500          /* a holder away this long between calls, and a quarter of its
                                   * call: the waiter runs a call meanwhile */
 #define TURN_PROBE_EVERY 64      /* one call in this many measures that */
+#define TURN_EPOCH_NS 10000000   /* takeovers are judged by the calls completed in this long */
+#define TURN_TRIAL_FIRST 4       /* epochs before the first trial of the other way, */
+#define TURN_TRIAL_LAST 64       /* doubling up to this many each time a trial confirms the way */
 
 static inline uint64_t now_ns(void) {
     struct timespec t;
@@ -712,12 +715,64 @@ static inline uint64_t probe_begin(void) {
     return atomic_load_explicit(&g_turns, memory_order_relaxed) % TURN_PROBE_EVERY == 0 ? now_ns() : 0;
 }
 
+/* Whether takeovers pay. They move Python's objects to the other core on every call, which is
+ * cheap while a cache line crosses between the cores in ~80 ns, and not when it takes ~400 ns (a
+ * VM whose vCPUs the hypervisor has placed far apart, for seconds or minutes at a time): then two
+ * threads with host work made 0.77 of one thread's calls, and 0.96 with waiters napping instead
+ * (g_calm). Which holds is measured, not guessed: while a waiter is present and holders are
+ * gappy, the calls completed per epoch are counted, and now and then an epoch tries the other way,
+ * which is kept if it completed 5% more calls than the epoch before it. A trial costs (0.96 where
+ * 1.7 was possible, for one epoch), so trials grow rarer while they confirm the way (every 4,
+ * 8, ... 64 epochs: 40 to 640 ms). Only holders touch g_epoch, one at a time (the turn), from
+ * probe_end. */
+static atomic_int g_calm;   /* read by waiters */
+static atomic_uint g_waits; /* calls that found the turn taken */
+
+static struct {
+    uint64_t start, rate_before; /* rate: calls per TURN_EPOCH_NS */
+    unsigned turns, waits, until_trial, between_trials;
+    int trial;
+} g_epoch = {.until_trial = TURN_TRIAL_FIRST, .between_trials = TURN_TRIAL_FIRST};
+
+static void epoch_tick(uint64_t now) {
+    if (g_epoch.start != 0 && now - g_epoch.start < TURN_EPOCH_NS) return;
+    unsigned turns = atomic_load_explicit(&g_turns, memory_order_relaxed);
+    unsigned waits = atomic_load_explicit(&g_waits, memory_order_relaxed);
+    int calm = atomic_load_explicit(&g_calm, memory_order_relaxed);
+    if (g_epoch.start != 0) {
+        uint64_t rate = (uint64_t)(turns - g_epoch.turns) * TURN_EPOCH_NS / (now - g_epoch.start);
+        /* judged only with host work and threads contending (calm waiters wait rarely, but long),
+         * and not across a pause of the calls */
+        int judged = atomic_load_explicit(&g_gappy, memory_order_relaxed) && waits != g_epoch.waits &&
+                     now - g_epoch.start < 2 * (uint64_t)TURN_EPOCH_NS;
+        if (g_epoch.trial) {
+            g_epoch.trial = 0;
+            if (!judged || rate * 20 <= g_epoch.rate_before * 21) { /* kept only for 5% more calls */
+                atomic_store_explicit(&g_calm, !calm, memory_order_relaxed);
+                if (judged && g_epoch.between_trials < TURN_TRIAL_LAST) g_epoch.between_trials *= 2;
+            } else {
+                g_epoch.between_trials = TURN_TRIAL_FIRST;
+            }
+            g_epoch.until_trial = g_epoch.between_trials;
+        } else if (judged && --g_epoch.until_trial == 0) {
+            g_epoch.trial = 1;
+            g_epoch.rate_before = rate;
+            atomic_store_explicit(&g_calm, !calm, memory_order_relaxed);
+        }
+    }
+    g_epoch.start = now;
+    g_epoch.turns = turns;
+    g_epoch.waits = waits;
+}
+
 /* By the holder, before it leaves the turn. */
 static inline void probe_end(PyThreadState *ts, uint64_t began) {
     if (began == 0) return;
+    uint64_t now = now_ns();
     atomic_store_explicit(&g_probe.began, began, memory_order_relaxed);
-    atomic_store_explicit(&g_probe.left, now_ns(), memory_order_relaxed);
+    atomic_store_explicit(&g_probe.left, now, memory_order_relaxed);
     atomic_store_explicit(&g_probe.ts, ts, memory_order_release);
+    epoch_tick(now);
 }
 
 /* By every thread as it calls in, before it asks for the turn. */
@@ -751,8 +806,9 @@ static int heir_resign(PyThreadState *ts) {
  * should take the GIL path instead, as any Python thread does:
  *  - when holders are away long enough between calls (g_gappy), the waiter spins and takes a free
  *    turn at once, running a call while the holder does host work (only while no other thread
- *    queues behind it). It is not handed the turn: a waiter whose CPU is busy with something else
- *    would hold Python up, while a free turn is taken back by its holder when it returns;
+ *    queues behind it, and unless takeovers were found not to pay: g_calm, then it naps at once).
+ *    It is not handed the turn: a waiter whose CPU is busy with something else would hold
+ *    Python up, while a free turn is taken back by its holder when it returns;
  *  - otherwise a turn that stays free for TURN_SETTLE_NS is taken (its holder is not coming
  *    straight back), and a holder making calls one after another is left alone, the waiter
  *    spinning briefly and then napping, so Python stays hot on one core;
@@ -769,8 +825,9 @@ static int wait_as_next(PyThreadState *ts) {
         if (holder == ts) return 1; /* handed over */
         /* not with threads queued behind: the threads then outnumber the CPUs, perhaps, and
          * changing the holder every call makes each of them wait for a CPU */
-        int gappy = atomic_load_explicit(&g_gappy, memory_order_relaxed) &&
-                    atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
+        int gappy = atomic_load_explicit(&g_gappy, memory_order_relaxed);
+        int calm = gappy && atomic_load_explicit(&g_calm, memory_order_relaxed);
+        gappy = gappy && !calm && atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
         if (holder != NULL) {
             free_since = 0;
         } else if (free_since == 0 && !gappy) {
@@ -792,7 +849,7 @@ static int wait_as_next(PyThreadState *ts) {
             heir = atomic_compare_exchange_strong(&g_heir, &none, ts);
         }
         if (now - start >= 2 * (uint64_t)TURN_PATIENCE_NS) return heir ? heir_resign(ts) : 0;
-        if (heir || gappy || free_since != 0 || now - start < TURN_SPIN_NS) {
+        if (heir || gappy || free_since != 0 || (!calm && now - start < TURN_SPIN_NS)) {
             if (++spins % 64 == 0)
                 sched_yield(); /* lets the holder run if it shares this CPU */
             else
@@ -814,6 +871,7 @@ static void turn_queue_init(void) {
 }
 
 static int turn_wait(PyThreadState *ts) {
+    atomic_fetch_add_explicit(&g_waits, 1, memory_order_relaxed);
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
     uint64_t ns = (uint64_t)until.tv_nsec + TURN_PARK_NS;
