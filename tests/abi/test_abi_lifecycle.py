@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import sysconfig
 
 from conftest import Host, Plugins
 
@@ -105,8 +106,9 @@ call a plugin.register {{}}
 
 
 def test_plugin_built_for_another_python_is_refused_clearly(host: Host, plugins: Plugins) -> None:
-    built_for = f"3.{sys.version_info.minor - 1}"
-    running = ".".join(map(str, sys.version_info[:3]))
+    flavour = " (free-threaded)" if sysconfig.get_config_var("Py_GIL_DISABLED") else ""
+    built_for = f"3.{sys.version_info.minor - 1}{flavour}"
+    running = ".".join(map(str, sys.version_info[:3])) + flavour
     run = host.script(f"""
 load w {plugins.wrong_python}
 call w plugin.register {{}}
