@@ -63,7 +63,8 @@
  *      once it stays free, the holder stops completing calls (then it waits on the GIL), or its
  *      patience runs out (then the holder hands it over). When the host does work of its own
  *      between calls (measured on a sample of calls), the waiter takes the turn as soon as it is
- *      free instead, so Python runs one thread's call during the other's host work.
+ *      free instead, so Python runs one thread's call during the other's host work, as long as
+ *      that completes more calls than napping does (judged by trying both now and then).
  *      Threads with a foreign thread state only use the GIL.
  */
 #define PY_SSIZE_T_CLEAN
@@ -719,8 +720,8 @@ static inline uint64_t probe_begin(void) {
  * cheap while a cache line crosses between the cores in ~80 ns, and not when it takes ~400 ns (a
  * VM whose vCPUs the hypervisor has placed far apart, for seconds or minutes at a time): then two
  * threads with host work made 0.77 of one thread's calls, and 0.96 with waiters napping instead
- * (g_calm). Which holds is measured, not guessed: while a waiter is present and holders are
- * gappy, the calls completed per epoch are counted, and now and then an epoch tries the other way,
+ * (g_calm). Which holds is measured, not guessed: while threads contend (some call found the
+ * turn taken) and holders are gappy, the calls completed per epoch are counted, and now and then an epoch tries the other way,
  * which is kept if it completed 5% more calls than the epoch before it. A trial costs (0.96 where
  * 1.7 was possible, for one epoch), so trials grow rarer while they confirm the way (every 4,
  * 8, ... 64 epochs: 40 to 640 ms). Only holders touch g_epoch, one at a time (the turn), from
@@ -827,12 +828,12 @@ static int wait_as_next(PyThreadState *ts) {
          * changing the holder every call makes each of them wait for a CPU */
         int gappy = atomic_load_explicit(&g_gappy, memory_order_relaxed);
         int calm = gappy && atomic_load_explicit(&g_calm, memory_order_relaxed);
-        gappy = gappy && !calm && atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
+        int at_once = gappy && !calm && atomic_load_explicit(&g_parked, memory_order_relaxed) == 0;
         if (holder != NULL) {
             free_since = 0;
-        } else if (free_since == 0 && !gappy) {
+        } else if (free_since == 0 && !at_once) {
             free_since = now;
-        } else if ((gappy || now - free_since >= TURN_SETTLE_NS) && turn_take(ts)) {
+        } else if ((at_once || now - free_since >= TURN_SETTLE_NS) && turn_take(ts)) {
             if (heir) (void)heir_resign(ts); /* cannot have been handed it: it was free */
             return 1;
         }
@@ -849,7 +850,7 @@ static int wait_as_next(PyThreadState *ts) {
             heir = atomic_compare_exchange_strong(&g_heir, &none, ts);
         }
         if (now - start >= 2 * (uint64_t)TURN_PATIENCE_NS) return heir ? heir_resign(ts) : 0;
-        if (heir || gappy || free_since != 0 || (!calm && now - start < TURN_SPIN_NS)) {
+        if (heir || at_once || free_since != 0 || (!calm && now - start < TURN_SPIN_NS)) {
             if (++spins % 64 == 0)
                 sched_yield(); /* lets the holder run if it shares this CPU */
             else
