@@ -16,35 +16,38 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 import pydantic_core
 
 from cpa_sdk.envelope import parse_host_envelope
 from cpa_sdk.errors import HostError
-from cpa_sdk.wire import (
-    EmptyRequest,
-    HostAuthFileEntry,
-    HostAuthGetRequest,
-    HostAuthGetResponse,
-    HostAuthGetRuntimeResponse,
-    HostAuthListResponse,
-    HostAuthSaveRequest,
-    HostAuthSaveResponse,
-    HostHTTPRequest,
-    HostHTTPStreamReadResponse,
-    HostHTTPStreamResponse,
-    HostLogRequest,
-    HostModelExecutionRequest,
-    HostModelExecutionResponse,
-    HostModelStreamReadResponse,
-    HostModelStreamResponse,
-    HostStreamCloseRequest,
-    HostStreamEmitRequest,
-    HTTPResponse,
-    StreamIDRequest,
-)
+from cpa_sdk import wire
 from cpa_sdk.wire._go import GoModel, Header, decode, encode
+
+if TYPE_CHECKING:
+    from cpa_sdk.wire import (
+        EmptyRequest,
+        HostAuthFileEntry,
+        HostAuthGetRequest,
+        HostAuthGetResponse,
+        HostAuthGetRuntimeResponse,
+        HostAuthListResponse,
+        HostAuthSaveRequest,
+        HostAuthSaveResponse,
+        HostHTTPRequest,
+        HostHTTPStreamReadResponse,
+        HostHTTPStreamResponse,
+        HostLogRequest,
+        HostModelExecutionRequest,
+        HostModelExecutionResponse,
+        HostModelStreamReadResponse,
+        HostModelStreamResponse,
+        HostStreamCloseRequest,
+        HostStreamEmitRequest,
+        HTTPResponse,
+        StreamIDRequest,
+    )
 
 __all__ = [
     "Host",
@@ -98,7 +101,7 @@ class Host:
 
     def log(self, message: str, *, level: LogLevel = "info", **fields: Any) -> None:
         """Write to CPA's log. Never raises: a failed log must not fail the plugin call."""
-        request = HostLogRequest(
+        request = wire.HostLogRequest(
             host_callback_id=_callback_id.get(),
             level=level,
             message=message,
@@ -116,31 +119,32 @@ class Host:
 
         Non-2xx statuses are results, not errors.
         """
-        return self._call("host.http.do", self._with_callback_id(request), HTTPResponse)
+        return self._call("host.http.do", self._with_callback_id(request), wire.HTTPResponse)
 
     def http(
         self, method: str, url: str, *, headers: Mapping[str, list[str]] | None = None, body: bytes | None = None
     ) -> HTTPResponse:
         """Shorthand for ``http_do``."""
-        return self.http_do(HostHTTPRequest(method=method, url=url, headers=_header(headers), body=body))
+        return self.http_do(wire.HostHTTPRequest(method=method, url=url, headers=_header(headers), body=body))
 
     def http_do_stream(self, request: HostHTTPRequest) -> HostHTTPStreamResponse:
         """``host.http.do_stream``: answers once the response headers have arrived."""
-        return self._call("host.http.do_stream", self._with_callback_id(request), HostHTTPStreamResponse)
+        return self._call("host.http.do_stream", self._with_callback_id(request), wire.HostHTTPStreamResponse)
 
     def http_stream_read(self, stream_id: str) -> HostHTTPStreamReadResponse:
         """``host.http.stream_read``: blocks for the next raw read (up to 32 KiB) or EOF."""
-        return self._call("host.http.stream_read", StreamIDRequest(stream_id=stream_id), HostHTTPStreamReadResponse)
+        request = wire.StreamIDRequest(stream_id=stream_id)
+        return self._call("host.http.stream_read", request, wire.HostHTTPStreamReadResponse)
 
     def http_stream_close(self, stream_id: str) -> None:
         """``host.http.stream_close``: cancels the upstream request."""
-        self._call_void("host.http.stream_close", StreamIDRequest(stream_id=stream_id))
+        self._call_void("host.http.stream_close", wire.StreamIDRequest(stream_id=stream_id))
 
     def http_stream(
         self, method: str, url: str, *, headers: Mapping[str, list[str]] | None = None, body: bytes | None = None
     ) -> HTTPStream:
         """A streamed HTTP response: iterate it for body reads, leave the ``with`` to close it."""
-        request = HostHTTPRequest(method=method, url=url, headers=_header(headers), body=body)
+        request = wire.HostHTTPRequest(method=method, url=url, headers=_header(headers), body=body)
         return HTTPStream(self, self.http_do_stream(request))
 
     # -- host.model.* -----------------------------------------------------------------------
@@ -149,20 +153,21 @@ class Host:
         """``host.model.execute``: run a model request through CPA, skipping this plugin's own
         interceptors and router (the host's recursion guard)."""
         request = self._with_callback_id(request).model_copy(update={"stream": False})
-        return self._call("host.model.execute", request, HostModelExecutionResponse)
+        return self._call("host.model.execute", request, wire.HostModelExecutionResponse)
 
     def model_execute_stream(self, request: HostModelExecutionRequest) -> HostModelStreamResponse:
         """``host.model.execute_stream``: answers after the first chunk (or error) arrived."""
         request = self._with_callback_id(request).model_copy(update={"stream": True})
-        return self._call("host.model.execute_stream", request, HostModelStreamResponse)
+        return self._call("host.model.execute_stream", request, wire.HostModelStreamResponse)
 
     def model_stream_read(self, stream_id: str) -> HostModelStreamReadResponse:
         """``host.model.stream_read``: an unknown or closed stream reads as ``done``."""
-        return self._call("host.model.stream_read", StreamIDRequest(stream_id=stream_id), HostModelStreamReadResponse)
+        request = wire.StreamIDRequest(stream_id=stream_id)
+        return self._call("host.model.stream_read", request, wire.HostModelStreamReadResponse)
 
     def model_stream_close(self, stream_id: str) -> None:
         """``host.model.stream_close``."""
-        self._call_void("host.model.stream_close", StreamIDRequest(stream_id=stream_id))
+        self._call_void("host.model.stream_close", wire.StreamIDRequest(stream_id=stream_id))
 
     def model_stream(self, request: HostModelExecutionRequest, *, implicit_close: bool = False) -> ModelStream:
         """A streamed model execution: iterate it for payloads, leave the ``with`` to close it.
@@ -179,32 +184,33 @@ class Host:
 
         Raises ``HostError`` once the stream is gone; stop producing then.
         """
-        self._call_void("host.stream.emit", HostStreamEmitRequest(stream_id=stream_id, payload=payload, error=error))
+        request = wire.HostStreamEmitRequest(stream_id=stream_id, payload=payload, error=error)
+        self._call_void("host.stream.emit", request)
 
     def stream_close(self, stream_id: str, error: str = "") -> None:
         """``host.stream.close``: ends the stream, with a final error chunk if ``error`` is set."""
-        self._call_void("host.stream.close", HostStreamCloseRequest(stream_id=stream_id, error=error))
+        self._call_void("host.stream.close", wire.HostStreamCloseRequest(stream_id=stream_id, error=error))
 
     # -- host.auth.* --------------------------------------------------------------------------
 
     def auth_list(self) -> list[HostAuthFileEntry]:
         """``host.auth.list``: every auth file, sorted by name."""
-        return self._call("host.auth.list", EmptyRequest(), HostAuthListResponse).files or []
+        return self._call("host.auth.list", wire.EmptyRequest(), wire.HostAuthListResponse).files or []
 
     def auth_get(self, auth_index: str) -> HostAuthGetResponse:
         """``host.auth.get``: the auth file's JSON (as a parsed value) by ``auth_index``."""
-        return self._call("host.auth.get", HostAuthGetRequest(auth_index=auth_index), HostAuthGetResponse)
+        return self._call("host.auth.get", wire.HostAuthGetRequest(auth_index=auth_index), wire.HostAuthGetResponse)
 
     def auth_get_runtime(self, auth_index: str) -> HostAuthFileEntry:
         """``host.auth.get_runtime``: the runtime record (status, counters, retry times)."""
         response = self._call(
-            "host.auth.get_runtime", HostAuthGetRequest(auth_index=auth_index), HostAuthGetRuntimeResponse
+            "host.auth.get_runtime", wire.HostAuthGetRequest(auth_index=auth_index), wire.HostAuthGetRuntimeResponse
         )
         return response.auth
 
     def auth_save(self, name: str, json: Any) -> HostAuthSaveResponse:
         """``host.auth.save``: write ``<auth-dir>/<name>`` (must end in ``.json``) and register it."""
-        return self._call("host.auth.save", HostAuthSaveRequest(name=name, json=json), HostAuthSaveResponse)
+        return self._call("host.auth.save", wire.HostAuthSaveRequest(name=name, json=json), wire.HostAuthSaveResponse)
 
     # -- helpers ------------------------------------------------------------------------------
 
@@ -218,7 +224,8 @@ class Host:
         return request.model_copy(update={"host_callback_id": callback_id})
 
 
-_RequestT = TypeVar("_RequestT", HostHTTPRequest, HostModelExecutionRequest)
+if TYPE_CHECKING:
+    _RequestT = TypeVar("_RequestT", HostHTTPRequest, HostModelExecutionRequest)
 
 
 def _header(headers: Mapping[str, list[str]] | None) -> Header:
