@@ -724,7 +724,7 @@ static inline uint64_t probe_begin(void) {
  * turn taken) and holders are gappy, the calls completed per epoch are counted, and now and then an epoch tries the other way,
  * which is kept if it completed 5% more calls than the epoch before it. A trial costs (0.96 where
  * 1.7 was possible, for one epoch), so trials grow rarer while they confirm the way (every 4,
- * 8, ... 64 epochs: 40 to 640 ms). Only holders touch g_epoch, one at a time (the turn), from
+ * 8, ... 64 epochs: 40 to 640 ms). An epoch without contention resets all this to takeovers. Only holders touch g_epoch, one at a time (the turn), from
  * probe_end. */
 static atomic_int g_calm;   /* read by waiters */
 static atomic_uint g_waits; /* calls that found the turn taken */
@@ -755,7 +755,12 @@ static void epoch_tick(uint64_t now) {
                 g_epoch.between_trials = TURN_TRIAL_FIRST;
             }
             g_epoch.until_trial = g_epoch.between_trials;
-        } else if (judged && --g_epoch.until_trial == 0) {
+        } else if (!judged) {
+            /* a judgement holds for the contention it was made under: when that pauses, start
+             * over with takeovers, lest a calm waiter nap through a lone caller's short call */
+            if (calm) atomic_store_explicit(&g_calm, 0, memory_order_relaxed);
+            g_epoch.until_trial = g_epoch.between_trials = TURN_TRIAL_FIRST;
+        } else if (--g_epoch.until_trial == 0) {
             g_epoch.trial = 1;
             g_epoch.rate_before = rate;
             atomic_store_explicit(&g_calm, !calm, memory_order_relaxed);
