@@ -16,38 +16,14 @@ import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextvars import ContextVar
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import pydantic_core
 
+from cpa_sdk import wire
 from cpa_sdk.envelope import parse_host_envelope
 from cpa_sdk.errors import HostError
-from cpa_sdk import wire
 from cpa_sdk.wire._go import GoModel, Header, decode, encode
-
-if TYPE_CHECKING:
-    from cpa_sdk.wire import (
-        EmptyRequest,
-        HostAuthFileEntry,
-        HostAuthGetRequest,
-        HostAuthGetResponse,
-        HostAuthGetRuntimeResponse,
-        HostAuthListResponse,
-        HostAuthSaveRequest,
-        HostAuthSaveResponse,
-        HostHTTPRequest,
-        HostHTTPStreamReadResponse,
-        HostHTTPStreamResponse,
-        HostLogRequest,
-        HostModelExecutionRequest,
-        HostModelExecutionResponse,
-        HostModelStreamReadResponse,
-        HostModelStreamResponse,
-        HostStreamCloseRequest,
-        HostStreamEmitRequest,
-        HTTPResponse,
-        StreamIDRequest,
-    )
 
 __all__ = [
     "Host",
@@ -114,7 +90,7 @@ class Host:
 
     # -- host.http.* ------------------------------------------------------------------------
 
-    def http_do(self, request: HostHTTPRequest) -> HTTPResponse:
+    def http_do(self, request: wire.HostHTTPRequest) -> wire.HTTPResponse:
         """``host.http.do``: one buffered HTTP request through CPA's proxy-aware client.
 
         Non-2xx statuses are results, not errors.
@@ -123,15 +99,15 @@ class Host:
 
     def http(
         self, method: str, url: str, *, headers: Mapping[str, list[str]] | None = None, body: bytes | None = None
-    ) -> HTTPResponse:
+    ) -> wire.HTTPResponse:
         """Shorthand for ``http_do``."""
         return self.http_do(wire.HostHTTPRequest(method=method, url=url, headers=_header(headers), body=body))
 
-    def http_do_stream(self, request: HostHTTPRequest) -> HostHTTPStreamResponse:
+    def http_do_stream(self, request: wire.HostHTTPRequest) -> wire.HostHTTPStreamResponse:
         """``host.http.do_stream``: answers once the response headers have arrived."""
         return self._call("host.http.do_stream", self._with_callback_id(request), wire.HostHTTPStreamResponse)
 
-    def http_stream_read(self, stream_id: str) -> HostHTTPStreamReadResponse:
+    def http_stream_read(self, stream_id: str) -> wire.HostHTTPStreamReadResponse:
         """``host.http.stream_read``: blocks for the next raw read (up to 32 KiB) or EOF."""
         request = wire.StreamIDRequest(stream_id=stream_id)
         return self._call("host.http.stream_read", request, wire.HostHTTPStreamReadResponse)
@@ -149,18 +125,18 @@ class Host:
 
     # -- host.model.* -----------------------------------------------------------------------
 
-    def model_execute(self, request: HostModelExecutionRequest) -> HostModelExecutionResponse:
+    def model_execute(self, request: wire.HostModelExecutionRequest) -> wire.HostModelExecutionResponse:
         """``host.model.execute``: run a model request through CPA, skipping this plugin's own
         interceptors and router (the host's recursion guard)."""
         request = self._with_callback_id(request).model_copy(update={"stream": False})
         return self._call("host.model.execute", request, wire.HostModelExecutionResponse)
 
-    def model_execute_stream(self, request: HostModelExecutionRequest) -> HostModelStreamResponse:
+    def model_execute_stream(self, request: wire.HostModelExecutionRequest) -> wire.HostModelStreamResponse:
         """``host.model.execute_stream``: answers after the first chunk (or error) arrived."""
         request = self._with_callback_id(request).model_copy(update={"stream": True})
         return self._call("host.model.execute_stream", request, wire.HostModelStreamResponse)
 
-    def model_stream_read(self, stream_id: str) -> HostModelStreamReadResponse:
+    def model_stream_read(self, stream_id: str) -> wire.HostModelStreamReadResponse:
         """``host.model.stream_read``: an unknown or closed stream reads as ``done``."""
         request = wire.StreamIDRequest(stream_id=stream_id)
         return self._call("host.model.stream_read", request, wire.HostModelStreamReadResponse)
@@ -169,7 +145,7 @@ class Host:
         """``host.model.stream_close``."""
         self._call_void("host.model.stream_close", wire.StreamIDRequest(stream_id=stream_id))
 
-    def model_stream(self, request: HostModelExecutionRequest, *, implicit_close: bool = False) -> ModelStream:
+    def model_stream(self, request: wire.HostModelExecutionRequest, *, implicit_close: bool = False) -> ModelStream:
         """A streamed model execution: iterate it for payloads, leave the ``with`` to close it.
 
         With ``implicit_close`` the stream is not closed explicitly: the host closes it when the
@@ -193,22 +169,22 @@ class Host:
 
     # -- host.auth.* --------------------------------------------------------------------------
 
-    def auth_list(self) -> list[HostAuthFileEntry]:
+    def auth_list(self) -> list[wire.HostAuthFileEntry]:
         """``host.auth.list``: every auth file, sorted by name."""
         return self._call("host.auth.list", wire.EmptyRequest(), wire.HostAuthListResponse).files or []
 
-    def auth_get(self, auth_index: str) -> HostAuthGetResponse:
+    def auth_get(self, auth_index: str) -> wire.HostAuthGetResponse:
         """``host.auth.get``: the auth file's JSON (as a parsed value) by ``auth_index``."""
         return self._call("host.auth.get", wire.HostAuthGetRequest(auth_index=auth_index), wire.HostAuthGetResponse)
 
-    def auth_get_runtime(self, auth_index: str) -> HostAuthFileEntry:
+    def auth_get_runtime(self, auth_index: str) -> wire.HostAuthFileEntry:
         """``host.auth.get_runtime``: the runtime record (status, counters, retry times)."""
         response = self._call(
             "host.auth.get_runtime", wire.HostAuthGetRequest(auth_index=auth_index), wire.HostAuthGetRuntimeResponse
         )
         return response.auth
 
-    def auth_save(self, name: str, json: Any) -> HostAuthSaveResponse:
+    def auth_save(self, name: str, json: Any) -> wire.HostAuthSaveResponse:
         """``host.auth.save``: write ``<auth-dir>/<name>`` (must end in ``.json``) and register it."""
         return self._call("host.auth.save", wire.HostAuthSaveRequest(name=name, json=json), wire.HostAuthSaveResponse)
 
@@ -224,8 +200,7 @@ class Host:
         return request.model_copy(update={"host_callback_id": callback_id})
 
 
-if TYPE_CHECKING:
-    _RequestT = TypeVar("_RequestT", HostHTTPRequest, HostModelExecutionRequest)
+_RequestT = TypeVar("_RequestT", "wire.HostHTTPRequest", "wire.HostModelExecutionRequest")
 
 
 def _header(headers: Mapping[str, list[str]] | None) -> Header:
@@ -235,7 +210,7 @@ def _header(headers: Mapping[str, list[str]] | None) -> Header:
 class HTTPStream:
     """An open ``host.http.do_stream`` response. Iterate for body bytes; closes when done."""
 
-    def __init__(self, host: Host, opened: HostHTTPStreamResponse) -> None:
+    def __init__(self, host: Host, opened: wire.HostHTTPStreamResponse) -> None:
         self._host = host
         self.status_code = opened.status_code
         self.headers = opened.headers or {}
@@ -269,7 +244,7 @@ class HTTPStream:
 class ModelStream:
     """An open ``host.model.execute_stream``. Iterate for payloads; an error chunk raises."""
 
-    def __init__(self, host: Host, opened: HostModelStreamResponse, *, implicit_close: bool) -> None:
+    def __init__(self, host: Host, opened: wire.HostModelStreamResponse, *, implicit_close: bool) -> None:
         if not opened.stream_id:
             raise HostError("host.model.execute_stream", "invalid_result", "host returned an empty stream_id")
         self._host = host
