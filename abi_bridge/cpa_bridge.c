@@ -746,20 +746,21 @@ static void epoch_tick(uint64_t now) {
          * and not across a pause of the calls */
         int judged = atomic_load_explicit(&g_gappy, memory_order_relaxed) && waits != g_epoch.waits &&
                      now - g_epoch.start < 2 * (uint64_t)TURN_EPOCH_NS;
-        if (g_epoch.trial) {
+        if (!judged) {
+            /* a judgement holds for the contention it was made under: when that pauses, start
+             * over with takeovers, lest a calm waiter nap through a lone caller's short call */
+            if (calm) atomic_store_explicit(&g_calm, 0, memory_order_relaxed);
             g_epoch.trial = 0;
-            if (!judged || rate * 20 <= g_epoch.rate_before * 21) { /* kept only for 5% more calls */
+            g_epoch.until_trial = g_epoch.between_trials = TURN_TRIAL_FIRST;
+        } else if (g_epoch.trial) {
+            g_epoch.trial = 0;
+            if (rate * 20 <= g_epoch.rate_before * 21) { /* kept only for 5% more calls */
                 atomic_store_explicit(&g_calm, !calm, memory_order_relaxed);
-                if (judged && g_epoch.between_trials < TURN_TRIAL_LAST) g_epoch.between_trials *= 2;
+                if (g_epoch.between_trials < TURN_TRIAL_LAST) g_epoch.between_trials *= 2;
             } else {
                 g_epoch.between_trials = TURN_TRIAL_FIRST;
             }
             g_epoch.until_trial = g_epoch.between_trials;
-        } else if (!judged) {
-            /* a judgement holds for the contention it was made under: when that pauses, start
-             * over with takeovers, lest a calm waiter nap through a lone caller's short call */
-            if (calm) atomic_store_explicit(&g_calm, 0, memory_order_relaxed);
-            g_epoch.until_trial = g_epoch.between_trials = TURN_TRIAL_FIRST;
         } else if (--g_epoch.until_trial == 0) {
             g_epoch.trial = 1;
             g_epoch.rate_before = rate;
