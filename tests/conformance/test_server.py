@@ -126,6 +126,11 @@ def management_listing(server: harness.CPAServer) -> dict[str, dict[str, Any]]:
     return {entry["id"]: entry for entry in json.loads(body)["plugins"]}
 
 
+def listed_models(server: harness.CPAServer) -> set[str]:
+    status, _, body = server.request("GET", "/v1/models", headers={"X-Example-Frontend-Auth": "exclusive"})
+    return {m.get("id") for m in json.loads(body).get("data", [])} if status == 200 else set()
+
+
 def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: harness.Artifacts,
                                              golden: dict[str, Any], tmp_path: Path, network: Any) -> None:
     """Every reference plugin at once in one CPA process: all register, the management API shows
@@ -140,6 +145,10 @@ def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: h
     with harness.CPAServer(cpa, work, config, sink) as server:
         for plugin_id in paths:
             server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
+        if "example-model-python" in paths:
+            # CPA logs "plugin registered" per plugin, then asks for static models once all are
+            # loaded (RegisterModels, no log line): wait for the model list, asserted below.
+            harness.wait_until(lambda: "example-model-python-model" in listed_models(server), timeout=15)
         listing = management_listing(server)
         key_status, _, key_body = server.request("GET", "/v1/models",
                                                  headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"})
