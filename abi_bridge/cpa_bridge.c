@@ -1087,6 +1087,9 @@ __attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_h
  *      top-level packages (recorded at build time) leave sys.modules when they were imported from
  *      elsewhere (another version of the plugin in this process): each version runs its own
  *      code. Dependencies (cpa_sdk, pydantic, ...) are shared per process: the first import wins.
+ *      A bundle with its own runtime that joins a Python started by another bundle appends its
+ *      runtime's standard library to the end of sys.path: the running one comes first, and the
+ *      modules only this plugin's closure needed are found in its own payload.
  *  S4  CPA_SDK_DEBUG=1 prints one `cpa-sdk-debug {json}` line to stderr at load and at shutdown:
  *      the Python version and prefix, sys.path and the file of every imported module.
  */
@@ -1116,6 +1119,12 @@ static const char bundle_py[] =
     "        if not any(str(w).startswith(inside) for w in where):\n"
     "            for key in [k for k in sys.modules if k == name or k.startswith(name + '.')]:\n"
     "                del sys.modules[key]\n"
+    "    import os\n"
+    "    runtime = os.path.realpath(os.path.join(os.path.dirname(site), 'runtime', '" STDLIB_DIR "'))\n"
+    "    if os.path.isdir(runtime) and runtime != os.path.realpath(os.path.join(sys.prefix, '" STDLIB_DIR "')):\n"
+    "        for extra in (runtime, runtime + '/lib-dynload'):\n"
+    "            if extra not in sys.path:\n"
+    "                sys.path.append(extra)\n"
     "def report(site, so_path, when):\n"
     "    import json\n"
     "    files = {n: getattr(m, '__file__', None) for n, m in list(sys.modules.items())}\n"

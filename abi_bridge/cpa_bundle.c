@@ -12,6 +12,7 @@
  *  B2  Never crash, never fail the init for a payload or Python problem: init returns 0 and every
  *      call answers one JSON error envelope with rc 1 (codes payload_invalid,
  *      payload_cache_failed, libpython_not_found, python_version_mismatch), printed once to stderr.
+ *      A payload whose own libpython does not load answers payload_invalid.
  *  B3  Trust nothing before checking it: the trailer must describe exactly the bytes before it,
  *      and the sha256 of the payload must match BEFORE anything is extracted. Only STORED zip
  *      entries with relative names free of "", ".", ".." components and backslashes are
@@ -27,10 +28,12 @@
  *      isolated and never sees it): CPA_SDK_CACHE_DIR, XDG_CACHE_HOME, HOME, CPA_SDK_LIBPYTHON,
  *      CPA_SDK_DEBUG (the shim reads CPA_SDK_PYTHONHOME).
  *  B7  One libpython per process. A Python already in global scope (another plugin, or a Python
- *      process loading us with ctypes) is used if its major.minor matches, refused otherwise.
- *      Else CPA_SDK_LIBPYTHON names the file; else the soname through the dynamic loader's usual
- *      search (LD_LIBRARY_PATH, ld.so.cache, system directories); else the build's LIBDIR. It is
- *      opened RTLD_GLOBAL (the shim's R2: extension modules need libpython's symbols).
+ *      process loading us with ctypes) is used if its major.minor matches, refused otherwise:
+ *      never a second interpreter. Else CPA_SDK_LIBPYTHON names the file; else a bundle with its
+ *      own runtime (CPA_BUNDLE_RUNTIME_LIBPYTHON) opens the libpython in its payload directory;
+ *      else the soname through the dynamic loader's usual search (LD_LIBRARY_PATH, ld.so.cache,
+ *      system directories); else the build's LIBDIR. It is opened RTLD_GLOBAL (the shim's R2:
+ *      extension modules need libpython's symbols), and later Python plugins find it there.
  *  B8  The shim is opened RTLD_NOW|RTLD_LOCAL|RTLD_NODELETE (the shim's R3). It links no
  *      libpython: its Python symbols bind to the one B7 put in global scope.
  */
@@ -474,9 +477,18 @@ static const char *check_python(void *handle, const char *where, char *err) {
     return "python_version_mismatch";
 }
 
-/* B7. On success `how` says which libpython and why; else returns the error code. */
-static const char *load_libpython(char *how, size_t hown, char *err) {
+/* Open `path` into global scope, or NULL with `first` holding why. */
+static void *open_global(const char *path, char *first, size_t n) {
+    void *h = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
+    if (h == NULL) snprintf(first, n, "%s", dlerror());
+    return h;
+}
+
+/* B7. On success `how` says which libpython and why; else returns the error code. `dir` is the
+ * payload's cache directory (the embedded runtime's libpython lives in it). */
+static const char *load_libpython(const char *dir, char *how, size_t hown, char *err) {
     const char *env = getenv("CPA_SDK_LIBPYTHON"), *code;
+    char first[512] = "";
     Dl_info info;
     void *h, *sym = dlsym(RTLD_DEFAULT, "Py_GetVersion");
     if (sym != NULL) { /* one libpython per process: use (or refuse) the one running */
@@ -486,25 +498,38 @@ static const char *load_libpython(char *how, size_t hown, char *err) {
         return NULL;
     }
     if (env && *env) {
-        if ((h = dlopen(env, RTLD_NOW | RTLD_GLOBAL)) == NULL) {
-            fail(err, "CPA_SDK_LIBPYTHON=%s cannot be loaded: %s", env, dlerror());
+        if ((h = open_global(env, first, sizeof first)) == NULL) {
+            fail(err, "CPA_SDK_LIBPYTHON=%s cannot be loaded: %s", env, first);
             return "libpython_not_found";
         }
         snprintf(how, hown, "%s (CPA_SDK_LIBPYTHON)", env);
-    } else if ((h = dlopen(CPA_BUNDLE_LIBPYTHON, RTLD_NOW | RTLD_GLOBAL)) != NULL) {
-        sym = dlsym(h, "Py_GetVersion");
-        snprintf(how, hown, "%s (dynamic loader)", sym && dladdr(sym, &info) && info.dli_fname ? info.dli_fname : CPA_BUNDLE_LIBPYTHON);
     } else {
-        char first[512];
-        snprintf(first, sizeof first, "%s", dlerror());
-        if ((h = dlopen(CPA_BUNDLE_LIBPYTHON_FALLBACK, RTLD_NOW | RTLD_GLOBAL)) == NULL) {
+#ifdef CPA_BUNDLE_RUNTIME_LIBPYTHON
+        char path[DIRMAX + 64];
+        snprintf(path, sizeof path, "%s/" CPA_BUNDLE_RUNTIME_LIBPYTHON, dir);
+        if ((h = open_global(path, first, sizeof first)) == NULL) {
+            fail(err, "cannot load the bundle's own Python %d.%d (%s): %s; the cache directory %s may be damaged: "
+                      "remove it and restart CPA", CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR, path, first, dir);
+            return "payload_invalid";
+        }
+        snprintf(how, hown, "%s (bundled runtime)", path);
+#else
+        (void)dir;
+        if ((h = open_global(CPA_BUNDLE_LIBPYTHON, first, sizeof first)) != NULL) {
+            sym = dlsym(h, "Py_GetVersion");
+            snprintf(how, hown, "%s (dynamic loader)",
+                     sym && dladdr(sym, &info) && info.dli_fname ? info.dli_fname : CPA_BUNDLE_LIBPYTHON);
+        } else if ((h = dlopen(CPA_BUNDLE_LIBPYTHON_FALLBACK, RTLD_NOW | RTLD_GLOBAL)) != NULL) {
+            snprintf(how, hown, "%s (the build's LIBDIR)", CPA_BUNDLE_LIBPYTHON_FALLBACK);
+        } else {
             fail(err, "cannot load Python %d.%d's shared library: %s; %s. Install it (Debian/Ubuntu: apt install "
-                      "libpython%d.%d; Fedora: python3-libs; or use a python:%d.%d image) or set CPA_SDK_LIBPYTHON to "
-                      "its path", CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR, first, dlerror(), CPA_BUNDLE_PY_MAJOR,
+                      "libpython%d.%d; Fedora: python3-libs; or use a python:%d.%d image), set CPA_SDK_LIBPYTHON to "
+                      "its path, or package the plugin with its own runtime (cpa-sdk package without --runtime "
+                      "system)", CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR, first, dlerror(), CPA_BUNDLE_PY_MAJOR,
                  CPA_BUNDLE_PY_MINOR, CPA_BUNDLE_PY_MAJOR, CPA_BUNDLE_PY_MINOR);
             return "libpython_not_found";
         }
-        snprintf(how, hown, "%s (the build's LIBDIR)", CPA_BUNDLE_LIBPYTHON_FALLBACK);
+#endif
     }
     if ((code = check_python(h, how, err)) != NULL) {
         dlclose(h); /* leave no wrong Python in global scope */
@@ -541,7 +566,7 @@ static const char *open_bundle(const void *host, void **inst, char *err) {
     int rc = materialise(&pl, payloads, dir, how, sizeof how, err);
     close_payload(&pl);
     if (rc != 0) return strstr(err, "sha256") ? "payload_invalid" : "payload_cache_failed";
-    if ((code = load_libpython(pyhow, sizeof pyhow, err)) != NULL) return code;
+    if ((code = load_libpython(dir, pyhow, sizeof pyhow, err)) != NULL) return code;
     snprintf(shim, sizeof shim, "%s/" CPA_BUNDLE_SHIM, dir);
     void *h = dlopen(shim, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
     const cpa_bridge_bundle_api_t *(*entry)(void) = h ? (const cpa_bridge_bundle_api_t *(*)(void))dlsym(h, CPA_BUNDLE_API_SYMBOL) : NULL;

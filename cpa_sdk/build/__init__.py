@@ -15,9 +15,10 @@ from pathlib import Path
 
 from cpa_sdk.build.bundle import write_bundle
 from cpa_sdk.build.compiler import compile_plugin
+from cpa_sdk.build.runtime import BundleOptions
 from cpa_sdk.build.spec import DEFAULT_ENTRY, BuildError, BuildSpec
 
-__all__ = ["DEFAULT_ENTRY", "BuildError", "BuildSpec", "build_plugin"]
+__all__ = ["DEFAULT_ENTRY", "BuildError", "BuildSpec", "BundleOptions", "build_plugin"]
 
 
 def build_plugin(
@@ -33,6 +34,7 @@ def build_plugin(
     version: str | None = None,
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    options: BundleOptions = BundleOptions(),
 ) -> Path:
     """Write ``<out_dir>/<plugin_id>.so`` for ``target`` (``package.module:ClassName``).
 
@@ -43,13 +45,14 @@ def build_plugin(
 
     ``bundle=True`` writes a self-contained library (docs/shipping.md); ``version`` (default: the
     class's ``version``) goes into its manifest, ``include`` adds distributions or top-level
-    modules to it, ``exclude`` drops distributions.
+    modules to it, ``exclude`` drops distributions, ``options`` names the target machine and the
+    runtime (by default CPython embedded, for this architecture and glibc 2.17).
     """
     spec = BuildSpec.for_target(
         target, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths, python_version=python_version
     )
     log(f"plugin {spec.plugin_id!r}: target {spec.target}, entry {spec.entry}")
     if bundle:
-        return write_bundle(spec, Path(out_dir), version=version, extra_paths=[os.fspath(p) for p in extra_paths],
+        return write_bundle(spec, Path(out_dir), options=options, version=version, extra_paths=[os.fspath(p) for p in extra_paths],
                             include=include, exclude=exclude, log=log)
     return compile_plugin(spec, Path(out_dir), log=log)

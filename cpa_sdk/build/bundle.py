@@ -40,7 +40,6 @@ import json
 import marshal
 import os
 import re
-import subprocess
 import sys
 import sysconfig
 import zipfile
@@ -49,8 +48,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from cpa_sdk.build.compiler import compile_bundle_loader, compile_bundle_shim
-from cpa_sdk.build.spec import BuildError, BuildSpec, split_ref
+from cpa_sdk.build.compiler import compile_bundle_loader, compile_bundle_shim, python_link
+from cpa_sdk.build.elf import check_baseline
+from cpa_sdk.build.probe import ProbeResult, probe
+from cpa_sdk.build.runtime import BundleOptions, Runtime, runtime_summary
+from cpa_sdk.build.spec import BuildError, BuildSpec
+from cpa_sdk.build.stdlib import imported_top_levels, select_stdlib
+from cpa_sdk.build.target import Target
+from cpa_sdk.build.wheels import target_wheel, wheel_files
 
 __all__ = [
     "MAGIC",
@@ -68,6 +73,12 @@ TRAILER_LEN: Final = 64
 MANIFEST: Final = "cpa_bundle.json"
 SHIM: Final = "bridge.so"
 SITE: Final = "site"
+RUNTIME: Final = "runtime"
+BUILD_TIME: Final = ("cpa_sdk/build/", "cpa_sdk/cli/", "cpa_sdk/testing/")
+"""cpa-sdk's own build tools, CLI and test harness: shipped with the distribution but never run
+inside CPA, so their imports do not decide the standard library a bundle carries."""
+LOADER: Final = "<loader>"
+"""How the ELF check names the loader, the part of ``<id>.so`` outside the payload."""
 FORMAT: Final = 1
 
 NEVER_BY_REQUIREMENT: Final = frozenset({
@@ -93,6 +104,11 @@ class Payload:
     executable: set[str] = field(default_factory=set)
     distributions: dict[str, str] = field(default_factory=dict)
     """Bundled distributions: canonical name -> version."""
+    dist_files: dict[str, list[str]] = field(default_factory=dict)
+    """The installed files of each distribution with a RECORD (arcnames), for retargeting."""
+    runtime_files: dict[str, bytes] = field(default_factory=dict)
+    """``runtime/``: the embedded CPython, when there is one (arcname below ``runtime/``)."""
+    runtime_executable: set[str] = field(default_factory=set)
     top_levels: set[str] = field(default_factory=set)
 
     def add(self, arcname: str, data: bytes, *, executable: bool = False) -> None:
@@ -114,32 +130,6 @@ class BundleInfo:
 
 
 # ---- what the plugin needs ------------------------------------------------------------------------
-
-_PROBE: Final = r"""
-import importlib, json, sys
-extra, modules = json.loads(sys.argv[1])
-sys.path[:0] = [p for p in extra if p not in sys.path]
-before = set(sys.modules)
-for name in modules:
-    importlib.import_module(name)
-out = {}
-for name, module in list(sys.modules.items()):
-    if name not in before and module is not None:
-        out[name] = [getattr(module, "__file__", None), [str(p) for p in (getattr(module, "__path__", None) or [])]]
-print(json.dumps(out))
-"""
-
-
-def _imported_modules(spec: BuildSpec, extra: Sequence[str]) -> dict[str, list[Any]]:
-    """Module name -> [file, package paths] for every module importing the target imports."""
-    modules = [split_ref(spec.target, "target")[0], split_ref(spec.entry, "entry")[0]]
-    proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps([list(extra), modules])], capture_output=True,
-                          text=True, timeout=600, check=False, cwd=os.getcwd())
-    if proc.returncode != 0:
-        raise BuildError(f"importing {spec.target} to find its dependencies failed:\n{proc.stderr.strip()[-3000:]}")
-    found: dict[str, list[Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
-    return found
-
 
 def _stdlib_dirs() -> list[str]:
     paths = sysconfig.get_paths()
@@ -260,6 +250,7 @@ def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, s
             path = Path(str(file.locate()))
             if path.is_file():
                 payload.add(file.as_posix(), path.read_bytes(), executable=os.access(path, os.X_OK))
+                payload.dist_files.setdefault(name, []).append(file.as_posix())
                 payload.top_levels.add(parts[0] if len(parts) > 1 else parts[0].split(".")[0])
     else:
         for top in sorted(_top_levels(dist)):
@@ -279,6 +270,7 @@ def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, s
 
 def collect_payload(
     spec: BuildSpec,
+    probed: ProbeResult,
     *,
     extra_paths: Sequence[str] = (),
     include: Iterable[str] = (),
@@ -297,13 +289,13 @@ def collect_payload(
 
     stdlib = _stdlib_dirs()
     wanted_tops: set[str] = set(spec.own_packages)
-    for module, (file, paths) in _imported_modules(spec, extra).items():
+    for module, (file, paths) in probed.modules.items():
         locations = [p for p in [file, *paths] if p]
         if locations and not all(_is_stdlib(p, stdlib) for p in locations):
             wanted_tops.add(module.partition(".")[0])
     for item in include:
-        if canonical(item) in index:
-            continue
+        if canonical(item) in index or item in sys.stdlib_module_names:
+            continue  # a distribution (below), or the runtime's business (cpa_sdk.build.stdlib)
         wanted_tops.add(item)
 
     dists: dict[str, importlib.metadata.Distribution] = {}
@@ -355,31 +347,47 @@ def _zip_entry(name: str, executable: bool) -> zipfile.ZipInfo:
     return info
 
 
-def payload_zip(payload: Payload, manifest: dict[str, Any], shim: bytes) -> bytes:
-    """The payload archive: deterministic, every entry STORED (the loader does not inflate)."""
-    entries: dict[str, tuple[bytes, bool]] = {
-        MANIFEST: (json.dumps(manifest, indent=1, sort_keys=True).encode() + b"\n", False),
-        SHIM: (shim, True),
-    }
+def _with_pyc(entries: dict[str, tuple[bytes, bool]], prefix: str, files: dict[str, bytes],
+              executable: set[str]) -> None:
+    """Add ``files`` below ``prefix``, each ``.py`` with its ``__pycache__`` twin."""
     cache_tag = sys.implementation.cache_tag
-    for arcname, data in payload.files.items():
-        entries[f"{SITE}/{arcname}"] = (data, arcname in payload.executable)
+    for arcname, data in files.items():
+        entries[f"{prefix}/{arcname}"] = (data, arcname in executable)
         if arcname.endswith(".py") and cache_tag:
             pyc = _pyc(data, arcname)
             if pyc is not None:
                 directory, _, base = arcname.rpartition("/")
                 cached = f"__pycache__/{base[:-3]}.{cache_tag}.pyc"
-                entries[f"{SITE}/{directory}/{cached}" if directory else f"{SITE}/{cached}"] = (pyc, False)
+                entries[f"{prefix}/{directory}/{cached}" if directory else f"{prefix}/{cached}"] = (pyc, False)
+
+
+def payload_entries(payload: Payload, manifest: dict[str, Any], shim: bytes) -> dict[str, tuple[bytes, bool]]:
+    """Every file of the payload: arcname -> (bytes, executable)."""
+    entries: dict[str, tuple[bytes, bool]] = {
+        MANIFEST: (json.dumps(manifest, indent=1, sort_keys=True).encode() + b"\n", False),
+        SHIM: (shim, True),
+    }
+    _with_pyc(entries, SITE, payload.files, payload.executable)
+    _with_pyc(entries, RUNTIME, payload.runtime_files, payload.runtime_executable)
+    return entries
+
+
+def payload_zip(entries: dict[str, tuple[bytes, bool]], directories: Iterable[str] = ()) -> bytes:
+    """The payload archive: deterministic, every entry STORED (the loader does not inflate).
+    ``directories`` become entries of their own, so they exist even when empty."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED, allowZip64=False) as archive:
+        for name in sorted(directories):
+            archive.writestr(_zip_entry(name.rstrip("/") + "/", True), b"")
         for name in sorted(entries):
             data, executable = entries[name]
             archive.writestr(_zip_entry(name, executable), data)
     return buffer.getvalue()
 
 
-def manifest_for(spec: BuildSpec, payload: Payload, version: str) -> dict[str, Any]:
-    """``cpa_bundle.json``: what is inside, and for which Python; no path of this machine."""
+def manifest_for(spec: BuildSpec, payload: Payload, version: str, target: Target,
+                 runtime: Runtime | None) -> dict[str, Any]:
+    """``cpa_bundle.json``: what is inside, and for which Python and machine; no path of this machine."""
     return {
         "format": FORMAT,
         "plugin_id": spec.plugin_id,
@@ -389,8 +397,10 @@ def manifest_for(spec: BuildSpec, payload: Payload, version: str) -> dict[str, A
         "python": f"{spec.python_version[0]}.{spec.python_version[1]}",
         "implementation": sys.implementation.name,
         "cache_tag": sys.implementation.cache_tag,
-        "platform": sysconfig.get_platform(),
-        "soabi": sysconfig.get_config_var("SOABI") or "",
+        "platform": f"linux-{target.machine}",
+        "glibc": target.glibc_text,
+        "soabi": runtime.soabi if runtime else (sysconfig.get_config_var("SOABI") or ""),
+        "runtime": runtime_summary(runtime) if runtime else "system",
         "own_packages": list(spec.own_packages),
         "top_levels": sorted(payload.top_levels),
         "distributions": dict(sorted(payload.distributions.items())),
@@ -401,21 +411,76 @@ def trailer(offset: int, payload: bytes) -> bytes:
     return MAGIC + offset.to_bytes(8, "little") + len(payload).to_bytes(8, "little") + hashlib.sha256(payload).digest()
 
 
+def retarget(payload: Payload, target: Target, log: Callable[[str], None]) -> None:
+    """Replace the files of every compiled distribution by those of its wheel for ``target``."""
+    for name, arcnames in sorted(payload.dist_files.items()):
+        if not any(a.endswith(".so") or ".so." in a for a in arcnames):
+            continue  # pure Python: the same on every machine
+        for arcname in arcnames:
+            payload.files.pop(arcname, None)
+            payload.executable.discard(arcname)
+        wheel = target_wheel(name, payload.distributions[name], target, log=log)
+        payload.dist_files[name] = []
+        for arcname, data, executable in wheel_files(wheel):
+            payload.files[arcname] = data
+            if executable:
+                payload.executable.add(arcname)
+            payload.dist_files[name].append(arcname)
+        log(f"{name}: files of {wheel.name}")
+
+
+def embed_runtime(payload: Payload, runtime: Runtime, probed: ProbeResult, *, scanned: Sequence[str],
+                  include: Iterable[str], full_stdlib: bool, log: Callable[[str], None]) -> None:
+    """Put libpython and the standard library the plugin needs into ``payload.runtime_files``.
+    The import statements of the ``scanned`` top-level packages count too (cpa_sdk.build.stdlib)."""
+    tops = {name.partition(".")[0] for name in [*probed.modules, *probed.startup]}
+    prefixes = tuple(f"{top}/" for top in scanned) + tuple(f"{top}.py" for top in scanned)
+    sources = [data for arcname, data in payload.files.items()
+               if arcname.endswith(".py") and arcname.startswith(prefixes) and not arcname.startswith(BUILD_TIME)]
+    selection = select_stdlib(runtime, tops | set(include), mentioned=imported_top_levels(sources), full=full_stdlib,
+                              log=log)
+    stdlib = runtime.stdlib.relative_to(runtime.prefix).as_posix()
+    payload.runtime_files[runtime.libpython.relative_to(runtime.prefix).as_posix()] = runtime.libpython.read_bytes()
+    payload.runtime_executable.add(runtime.libpython.relative_to(runtime.prefix).as_posix())
+    for arcname, data in selection.files.items():
+        payload.runtime_files[f"{stdlib}/{arcname}"] = data
+        if arcname in selection.executable:
+            payload.runtime_executable.add(f"{stdlib}/{arcname}")
+    log(f"runtime: CPython {runtime.version} for {runtime.machine}, {len(selection.modules)} standard-library modules")
+
+
 def write_bundle(
     spec: BuildSpec,
     out_dir: Path,
     *,
+    options: BundleOptions = BundleOptions(),
     version: str | None = None,
     extra_paths: Sequence[str] = (),
     include: Iterable[str] = (),
     exclude: Iterable[str] = (),
     log: Callable[[str], None] = lambda _: None,
 ) -> Path:
-    """Write the self-contained ``<out_dir>/<plugin_id>.so`` for ``spec``, atomically."""
-    payload = collect_payload(spec, extra_paths=extra_paths, include=include, exclude=exclude, log=log)
-    manifest = manifest_for(spec, payload, version if version is not None else spec.plugin_version)
-    archive = payload_zip(payload, manifest, compile_bundle_shim(spec, log=log))
-    loader = compile_bundle_loader(spec, log=log)
+    """Write the self-contained ``<out_dir>/<plugin_id>.so`` for ``spec``, atomically, for the
+    machine and with the runtime ``options`` name."""
+    target, runtime = options.resolve(log)
+    include = list(include)
+    extra = [os.path.abspath(p) for p in extra_paths]
+    probed = probe(spec, extra)
+    payload = collect_payload(spec, probed, extra_paths=extra, include=include, exclude=exclude, log=log)
+    if not target.is_host:
+        retarget(payload, target, log)
+    if runtime is not None:
+        embed_runtime(payload, runtime, probed, scanned=(*spec.own_packages, "cpa_sdk"), include=include,
+                      full_stdlib=options.full_stdlib, log=log)
+    manifest = manifest_for(spec, payload, version if version is not None else spec.plugin_version, target, runtime)
+    headers = [runtime.include] if runtime else python_link().include_dirs
+    entries = payload_entries(payload, manifest, compile_bundle_shim(spec, target, headers, log=log))
+    libpython = f"{RUNTIME}/{runtime.libpython.relative_to(runtime.prefix).as_posix()}" if runtime else None
+    loader = compile_bundle_loader(spec, target, runtime_libpython=libpython, log=log)
+    check_baseline({LOADER: loader, **{name: data for name, (data, _) in entries.items()}}, machine=target.machine,
+                   glibc=target.glibc)
+    directories = [f"{RUNTIME}/{runtime.dynload.relative_to(runtime.prefix).as_posix()}"] if runtime else []
+    archive = payload_zip(entries, directories)
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{spec.plugin_id}.so"
     partial = out_dir / f".{spec.plugin_id}.so.{os.getpid()}.tmp"
@@ -428,7 +493,7 @@ def write_bundle(
         os.replace(partial, final)  # a running CPA keeps the old inode; never half a file
     finally:
         partial.unlink(missing_ok=True)
-    log(f"payload: {len(archive) // 1024} KiB, {len(payload.files)} files, sha256 {hashlib.sha256(archive).hexdigest()}")
+    log(f"payload: {len(archive) // 1024} KiB, {len(entries)} files, sha256 {hashlib.sha256(archive).hexdigest()}")
     return final
 
 

@@ -21,12 +21,13 @@ import re
 import sys
 import zipfile
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import parse_qsl, urlsplit
 
 from cpa_sdk.build.bundle import read_bundle, write_bundle
+from cpa_sdk.build.runtime import BundleOptions
 from cpa_sdk.build.spec import DEFAULT_ENTRY, BuildError, BuildSpec
 
 __all__ = [
@@ -231,17 +232,17 @@ def package_plugin(
     extra_paths: Sequence[str | os.PathLike[str]] = (),
     include: Sequence[str] = (),
     exclude: Sequence[str] = (),
+    options: BundleOptions = BundleOptions(),
     log: Callable[[str], None] = lambda _: None,
 ) -> PackageResult:
-    """Bundle ``target`` and write what CPA's store installs (module docstring) into ``out_dir``."""
+    """Bundle ``target`` and write what CPA's store installs (module docstring) into ``out_dir``.
+    ``goarch`` (default: this machine's) overrides ``options.goarch``."""
     host_goos, host_goarch = host_platform()
     goos = normalize_goos(goos or host_goos)
-    goarch = normalize_goarch(goarch or host_goarch)
-    if (goos, goarch) != (host_goos, host_goarch):
-        raise BuildError(
-            f"cannot package for {goos}/{goarch} on {host_goos}/{host_goarch}: a bundle carries this machine's compiled "
-            "code (the loader, the shim, pydantic_core, ...); package on (or in a container of) the target platform"
-        )
+    goarch = normalize_goarch(goarch or options.goarch or host_goarch)
+    if goos != "linux":
+        raise BuildError(f"cannot package for {goos}: bundles run on linux only (amd64, arm64; docs/shipping.md)")
+    options = replace(options, goarch=goarch)
     if registry and not url_base:
         raise BuildError("--registry-entry needs --url-base: the URL directory the zip will be downloaded from")
     extras = [os.path.abspath(os.fspath(p)) for p in extra_paths]
@@ -257,8 +258,8 @@ def package_plugin(
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".cpa-sdk-package-{os.getpid()}"
     try:
-        library = write_bundle(spec, staging, version=version, extra_paths=extras, include=include, exclude=exclude,
-                               log=log)
+        library = write_bundle(spec, staging, options=options, version=version, extra_paths=extras, include=include,
+                               exclude=exclude, log=log)
         bundle_sha = read_bundle(library).sha256
         data = library.read_bytes()
     finally:

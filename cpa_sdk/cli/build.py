@@ -10,6 +10,7 @@ import click
 
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError, build_plugin
 from cpa_sdk.cli import main
+from cpa_sdk.cli._bundle_options import bundle_options, options_from
 
 
 def _python_version(value: str | None) -> tuple[int, int] | None:
@@ -40,6 +41,8 @@ def _python_version(value: str | None) -> tuple[int, int] | None:
 @click.option("--include", multiple=True, metavar="NAME",
               help="With --bundle: also bundle this distribution or top-level module (repeatable).")
 @click.option("--exclude", multiple=True, metavar="DIST", help="With --bundle: leave this distribution out (repeatable).")
+@click.option("--goarch", help="With --bundle: target architecture as Go names it (amd64, arm64); default this machine's.")
+@bundle_options
 @click.option("--record-python-version", "python_version", hidden=True, help="Test only: record another MAJOR.MINOR.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of the built file.")
 def build(
@@ -51,6 +54,11 @@ def build(
     bundle: bool,
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    goarch: str | None,
+    runtime: str,
+    cpython_source: str | None,
+    glibc: str,
+    full_stdlib: bool,
     python_version: str | None,
     quiet: bool,
 ) -> None:
@@ -58,11 +66,12 @@ def build(
 
     By default the .so embeds CPython and needs this interpreter's libpython and the plugin's
     code and dependencies, at the paths they have now, on the machine that runs CPA. With
-    --bundle it carries the code and dependencies itself and needs only a libpython of the same
-    MAJOR.MINOR there (docs/shipping.md).
+    --bundle it carries the code, the dependencies and its own CPython, and needs nothing but
+    glibc 2.17 there (docs/shipping.md).
     """
-    if (include or exclude) and not bundle:
-        raise click.UsageError("--include and --exclude only apply with --bundle")
+    if (include or exclude or goarch) and not bundle:
+        raise click.UsageError("--include, --exclude and --goarch only apply with --bundle")
+    options = options_from(goarch, runtime, cpython_source, glibc, full_stdlib)
     started = time.monotonic()
 
     def log(message: str) -> None:
@@ -75,6 +84,7 @@ def build(
         path = build_plugin(
             target, out_dir, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths,
             python_version=_python_version(python_version), log=log, bundle=bundle, include=include, exclude=exclude,
+            options=options,
         )
     except BuildError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)

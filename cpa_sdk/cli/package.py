@@ -11,6 +11,7 @@ import click
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError
 from cpa_sdk.build.package import package_plugin
 from cpa_sdk.cli import main
+from cpa_sdk.cli._bundle_options import bundle_options, options_from
 
 
 @main.command()
@@ -20,8 +21,9 @@ from cpa_sdk.cli import main
     help="Directory for the zip, checksums.txt and registry.json.",
 )
 @click.option("--version", "version", help="Plugin version (X.Y.Z; a leading v is dropped). Default: the class's version.")
-@click.option("--goos", help="Target OS as Go names it; must be this machine's (default).")
-@click.option("--goarch", help="Target architecture as Go names it (amd64, arm64); must be this machine's (default).")
+@click.option("--goos", help="Target OS as Go names it: linux (default).")
+@click.option("--goarch", help="Target architecture as Go names it (amd64, arm64); default this machine's.")
+@bundle_options
 @click.option("--versioned-name", is_flag=True, help="Name the library <id>-v<version>.so inside the zip (default <id>.so).")
 @click.option("--registry-entry", is_flag=True, help="Also write registry.json: a schema-2 registry with a direct entry.")
 @click.option("--url-base", help="With --registry-entry: the URL directory the zip will be served from.")
@@ -58,6 +60,10 @@ def package(
     extra_paths: tuple[str, ...],
     include: tuple[str, ...],
     exclude: tuple[str, ...],
+    runtime: str,
+    cpython_source: str | None,
+    glibc: str,
+    full_stdlib: bool,
     quiet: bool,
 ) -> None:
     """Bundle TARGET (package.module:ClassName) and zip it for CPA's plugin store.
@@ -77,7 +83,7 @@ def package(
             target, out_dir, version=version, goos=goos, goarch=goarch, versioned_name=versioned_name,
             registry=registry_entry, url_base=url_base, description=description, author=author, homepage=homepage,
             license=license_, tags=tags, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths, include=include,
-            exclude=exclude, log=log,
+            exclude=exclude, options=options_from(goarch, runtime, cpython_source, glibc, full_stdlib), log=log,
         )
     except BuildError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)

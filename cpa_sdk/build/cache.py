@@ -1,0 +1,23 @@
+"""Where the build keeps what it makes once and reuses: runtimes, downloaded wheels.
+
+The user cache directory (XDG's), not the project: a runtime takes minutes to build and is the
+same for every plugin of one Python version and target.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+__all__ = ["user_cache"]
+
+
+def user_cache(name: str, *, override: str | None = None) -> Path:
+    """``<cache>/cpa-sdk/<name>``; the environment variable ``override`` (an absolute path) wins."""
+    if override:
+        value = os.environ.get(override, "")
+        if os.path.isabs(value):
+            return Path(value)
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    root = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
+    return root / "cpa-sdk" / name
