@@ -243,6 +243,7 @@ def package_plugin(
     if goos != "linux":
         raise BuildError(f"cannot package for {goos}: bundles run on linux only (amd64, arm64; docs/shipping.md)")
     options = replace(options, goarch=goarch)
+    options.target  # noqa: B018 - an unsupported architecture fails here, before anything is built
     if registry and not url_base:
         raise BuildError("--registry-entry needs --url-base: the URL directory the zip will be downloaded from")
     extras = [os.path.abspath(os.fspath(p)) for p in extra_paths]

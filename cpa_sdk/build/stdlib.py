@@ -8,6 +8,7 @@ each top-level standard-library module or package that
 * an ``import`` statement anywhere in the plugin's own packages or in cpa-sdk names, including
   imports inside functions, which run only later (a missing module would then fail in CPA);
 * ``--include`` names;
+* and, transitively, what the import statements of the modules chosen so far name;
 
 at package granularity (``email`` whole, not only ``email.message``), so lazy imports inside a
 package keep working. ``full=True`` takes everything but the test suites, GUI and development
@@ -124,9 +125,17 @@ def select_stdlib(
     else:
         names = set(ALWAYS) | {name for name in [*needed, *mentioned] if name in sys.stdlib_module_names}
     must = set(ALWAYS) | set(needed)
-    for name in sorted(names - NEVER):
+    queue, seen = sorted(names - NEVER), set(NEVER)
+    while queue:  # the closure: what a chosen module's own import statements name comes too
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        before = set(selection.files)
         if _add_module(runtime, name, selection):
             selection.modules.add(name)
+            sources = [selection.files[f] for f in sorted(set(selection.files) - before) if f.endswith(".py")]
+            queue += sorted(n for n in imported_top_levels(sources) if n in sys.stdlib_module_names and n not in seen)
         elif name in must and name not in sys.builtin_module_names and FrozenImporter.find_spec(name) is None:
             selection.missing.add(name)
     if selection.missing:

@@ -109,8 +109,10 @@ def test_version_rules() -> None:
 
 
 def test_package_refuses_other_platforms_and_needs_a_url_for_a_registry_entry(tmp_path: Path) -> None:
-    with pytest.raises(BuildError, match="cannot package for linux/"):
-        package_plugin(TARGET, tmp_path, goarch="aarch64" if GOARCH == "amd64" else "x86_64")
+    with pytest.raises(BuildError, match="bundles run on linux only"):
+        package_plugin(TARGET, tmp_path, goos="darwin")
+    with pytest.raises(BuildError, match="unsupported architecture 'riscv64'"):
+        package_plugin(TARGET, tmp_path, goarch="riscv64")
     with pytest.raises(BuildError, match="needs --url-base"):
         package_plugin(TARGET, tmp_path, registry=True)
     with pytest.raises(BuildError, match="not valid for CPA"):
