@@ -68,13 +68,14 @@ def packages(tmp_path_factory: pytest.TempPathFactory) -> Packages:
                     Packaged("0.2.0", second[0], f"{PLUGIN_ID}-v0.2.0.so", dist), dist)
 
 
-def install_like_the_store(archive: Path, plugins_dir: Path, plugin_id: str, version: str) -> Path:
+def install_like_the_store(archive: Path, plugins_dir: Path, plugin_id: str, version: str,
+                           goarch: str = GOARCH) -> Path:
     """What CPA's store does with a verified zip (§8.5): the one library at its root, and nothing
     else, goes to ``plugins/<goos>/<goarch>/<id>-v<version>.so`` with the entry's mode."""
     with zipfile.ZipFile(archive) as zipped:
         libraries = [i for i in zipped.infolist() if i.filename.lower().endswith((".so", ".dylib", ".dll"))]
         assert [i.filename for i in libraries] in ([f"{plugin_id}.so"], [f"{plugin_id}-v{version}.so"]), libraries
-        target = plugins_dir / GOOS / GOARCH / f"{plugin_id}-v{version}.so"
+        target = plugins_dir / GOOS / goarch / f"{plugin_id}-v{version}.so"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(zipped.read(libraries[0]))
         target.chmod((libraries[0].external_attr >> 16) & 0o777 or 0o755)
@@ -173,3 +174,90 @@ def forbidden_roots() -> list[str]:
 
 def copy_tree(source: Path, target: Path) -> None:
     shutil.copytree(source, target, symlinks=True)
+
+
+# -- root file systems of CPA's machines (tests/ship/roots.py, tests/conformance/cross.py) ----------
+# One session fixture per root and per server build, for tests that run plugins on "a machine with
+# nothing but CPA": runners build (or reuse) their root in .cache/roots on first use.
+
+from collections.abc import Iterator  # noqa: E402
+
+from cpa_sdk.build.target import Target  # noqa: E402
+from tests.conformance import cross as _cross  # noqa: E402
+from tests.conformance import harness as _harness  # noqa: E402
+from tests.ship import roots as _roots  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def bookworm_runner() -> _roots.RootRunner:
+    """CPA's Docker runtime layer (debian:bookworm + tzdata + ca-certificates), amd64, chroot."""
+    return _roots.runner_for("bookworm", "amd64")
+
+
+@pytest.fixture(scope="session")
+def bullseye_runner() -> _roots.RootRunner:
+    """Debian 11 minbase (glibc 2.31), amd64, chroot: an older machine than the build's."""
+    return _roots.runner_for("bullseye", "amd64")
+
+
+@pytest.fixture(scope="session")
+def arm64_runner() -> _roots.RootRunner:
+    """bookworm arm64 libraries, run under qemu-aarch64-static inside a chroot of that root."""
+    return _roots.runner_for("bookworm", "arm64", "qemu-chroot")
+
+
+@pytest.fixture(scope="session")
+def arm64_prefix_runner() -> _roots.RootRunner:
+    """The same root under ``qemu-aarch64-static -L <root>`` (missing paths fall back to the host)."""
+    return _roots.runner_for("bookworm", "arm64", "qemu-prefix")
+
+
+@pytest.fixture(scope="session")
+def zig_hosts(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The C test host built by zig for glibc 2.17, by GOARCH (``amd64``, ``arm64``)."""
+    out = tmp_path_factory.mktemp("zig-hosts")
+    return {arch: _roots.compile_host(Target(arch), out / arch / "cpa_test_host") for arch in ("amd64", "arm64")}
+
+
+@pytest.fixture(scope="session")
+def control_plugins(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The conformance C control plugin built by zig for glibc 2.17, by GOARCH."""
+    out = tmp_path_factory.mktemp("zig-control")
+    return {arch: _roots.compile_plugin(Target(arch), out / arch / "control.so") for arch in ("amd64", "arm64")}
+
+
+@pytest.fixture(scope="session")
+def cpa_amd64() -> _harness.CPABuild:
+    """The pinned CPA for this machine (gcc, as CPA's Dockerfile builds it): runs in bookworm."""
+    build = _harness.build_cpa(_harness.PINNED_VERSION)
+    _roots.evidence(f"CPA {build.version} amd64 (host gcc, like CPA's Dockerfile): {build.build_seconds:.1f}s")
+    return build
+
+
+@pytest.fixture(scope="session")
+def cpa_arm64() -> _harness.CPABuild:
+    """The pinned CPA cross-built for linux/arm64, glibc 2.17 (cgo through zig)."""
+    build = _cross.build_cpa_for(_harness.PINNED_VERSION, Target("arm64"))
+    _roots.evidence(f"CPA {build.version} arm64 (cgo + zig, glibc 2.17): {build.build_seconds:.1f}s, "
+                    f"server {build.server.stat().st_size / 1e6:.0f} MB")
+    return build
+
+
+@pytest.fixture
+def cpa_network() -> Iterator[tuple[_harness.FakeCodexUpstream, _harness.OutboundSink]]:
+    """harness's fake Codex upstream and outbound sink on 127.0.0.1 (reachable from a chroot or
+    qemu-user: they share this process's network namespace)."""
+    upstream = _harness.FakeCodexUpstream()
+    sink = _harness.OutboundSink()
+    try:
+        yield upstream, sink
+    finally:
+        upstream.close()
+        sink.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if _roots.EVIDENCE:
+        terminalreporter.section("root file systems of CPA's machines")
+        for line in _roots.EVIDENCE:
+            terminalreporter.write_line(line)
