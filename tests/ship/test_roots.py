@@ -208,3 +208,21 @@ def test_arm64_cpa_serves_under_qemu(mode: roots.Mode, cpa_arm64: harness.CPABui
 def test_amd64_cpa_serves_in_bookworm_chroot(cpa_amd64: harness.CPABuild, bookworm_runner: roots.RootRunner,
                                              control_plugins: dict[str, Path], cpa_network: Any) -> None:
     roots.evidence(serve_with_control(cpa_amd64, bookworm_runner, control_plugins["amd64"], cpa_network))
+
+
+@pytest.mark.parametrize("mode", ["qemu-chroot", "qemu-prefix"])
+def test_what_qemu_modes_let_a_program_see(mode: roots.Mode, zig_hosts: dict[str, Path]) -> None:
+    """Why ``qemu-chroot`` is the default: under ``qemu-aarch64-static -L`` a path the root lacks
+    falls through to this machine's file. The probe: dlopen a host-only file (this repository's
+    pyproject.toml) -- not found in a chroot; found (and refused as not ELF) with -L."""
+    runner = roots.runner_for("bookworm", "arm64", mode)
+    probe = harness.REPO / "pyproject.toml"
+    assert not (runner.root / str(probe).lstrip("/")).exists()
+    with runner.stage() as stage:
+        run = runner.c_host(stage, zig_hosts["arm64"], [f"load probe {probe}"])
+    [load] = run.of("load")
+    if mode == "qemu-chroot":
+        assert "No such file or directory" in load["error"], load
+    else:
+        assert load["error"] and "No such file" not in load["error"], load
+    roots.evidence(f"{runner}: dlopen({probe.name} of this machine) -> {load['error']}")
