@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Final
 
 from cpa_sdk.build.runtime_zlib import ZLIB_PATTERNS, build_zlib, find_zlib_source
+from cpa_sdk.build.cache import user_cache
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.build.target import Target, zig_command
 
@@ -98,14 +99,7 @@ _DROP: Final = ("test", "idlelib", "tkinter", "turtledemo", "turtle.py", "ensure
 
 def runtime_cache_root() -> Path:
     """``$CPA_SDK_RUNTIMES``, else ``$XDG_CACHE_HOME/cpa-sdk/runtimes``, else ``~/.cache/cpa-sdk/runtimes``."""
-    explicit = os.environ.get(ROOT_ENV)
-    if explicit:
-        if not os.path.isabs(explicit):
-            raise BuildError(f"${ROOT_ENV} must be an absolute path, not {explicit!r}")
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME", "")
-    base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"  # a relative one is ignored, per XDG
-    return base / "cpa-sdk" / "runtimes"
+    return user_cache("runtimes", override=ROOT_ENV)
 
 
 def source_version(tarball: Path) -> str:
