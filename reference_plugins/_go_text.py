@@ -14,7 +14,7 @@ import json
 from collections.abc import Mapping
 from typing import Any, Final, Literal
 
-from reference_plugins._json_edit import top_level_members
+from cpa_sdk.json_edit import top_level_members
 
 __all__ = [
     "GoType",

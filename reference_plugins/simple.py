@@ -109,7 +109,7 @@ from cpa_sdk.wire import (
 from cpa_sdk.wire._go import GoModel, WireDecodeError, encode
 from reference_plugins._generated import JSON_HEADERS, example_auth, example_model, login_start, status_resource
 from reference_plugins._go_text import marshal
-from reference_plugins._json_edit import set_top_level_json
+from cpa_sdk.json_edit import set_top_level_json
 from reference_plugins._upstream import UpstreamMetadata
 
 PROVIDER: Final = "plugin-example-python"

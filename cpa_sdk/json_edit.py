@@ -1,10 +1,19 @@
-"""Top-level members of a JSON object, read and written as text.
+"""Edit a request or response body in place: set one top-level member, keep every other byte.
 
-The codex-service-tier example edits request bodies with tidwall/sjson's ``SetBytes``, which
-touches only the bytes of the one value it sets: key order, spacing and every other byte stay as
-the client sent them. Parsing and re-serialising would still change spacing and escapes, so the
-edit here works on the text. Reading works the same way: Go's ``json.RawMessage`` fields keep a
-member's value exactly as it was sent.
+Request normalizers usually change one field (``service_tier``, ``model``, a flag) of a body the
+client wrote. ``json.loads`` + ``json.dumps`` would also rewrite spacing, key order of nested
+objects, escapes and number spellings, which breaks prompt caches upstream and makes diffs of
+recorded traffic useless. These functions work on the text instead, the way CPA's own Go code
+edits bodies with tidwall/sjson::
+
+    from cpa_sdk.json_edit import set_top_level_string
+
+    def normalize_request(self, request):
+        body = set_top_level_string(request.body, "service_tier", "priority")
+        return PayloadResponse(body=body if body is not None else request.body)
+
+``top_level_members`` reads the members as raw text, like Go's ``json.RawMessage`` fields, so a
+value can be inspected without decoding the rest of the body.
 """
 
 from __future__ import annotations
