@@ -124,12 +124,12 @@ def _describe(exc: ValidationError) -> str:
 def config_fields(model: type[PluginConfig]) -> list[ConfigField]:
     """The ``ConfigFields`` of the registration, derived from the config model.
 
-    CPA shows these in its management UI and validates nothing against them (§4.3).
+    CPA shows these in its management UI and validates nothing against them (§4.3). A host-owned
+    key (``enabled``) that the model declares is listed too: the plugin reads it, so the UI shows
+    what it does (claude-web-search-router documents its ``enabled`` this way).
     """
     fields = []
     for name, info in model.model_fields.items():
-        if name in HOST_OWNED_KEYS:
-            continue
         kind, enum_values = _field_type(info.annotation)
         extra = info.json_schema_extra
         if isinstance(extra, dict) and isinstance(extra.get("enum"), list):

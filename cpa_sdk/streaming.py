@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import pydantic_core
 
-from cpa_sdk.errors import HostError
+from cpa_sdk.errors import HostError, PluginError
 from cpa_sdk.wire._go import Header, WireDecodeError, b64decode, go_fold
 
 if TYPE_CHECKING:
@@ -93,6 +93,8 @@ class StreamPump:
                     self._host.stream_emit(stream_id, bytes(chunk))
                 except HostError:
                     break  # the stream is gone (client left or inline mode): stop producing
+        except PluginError as exc:  # an expected failure: its message is what the client sees
+            error = exc.message
         except BaseException as exc:  # plugin code must never take the host down
             error = f"{type(exc).__name__}: {exc}"
             self._log_failure(f"executor stream {stream_id} failed", exc)

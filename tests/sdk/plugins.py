@@ -120,6 +120,8 @@ class Streamer(Plugin, Executor):
             return ExecutorStream(chunks=[f"c{i}".encode() for i in range(count)], headers={"X-Mode": ["inline"]})
         if request.model.startswith("fail"):
             return ExecutorStream(chunks=_failing(count))
+        if request.model.startswith("refuse"):
+            return ExecutorStream(chunks=_refusing(count))
         return ExecutorStream(chunks=(f"c{i}".encode() for i in range(count)), headers={"X-Mode": ["async"]})
 
 
@@ -139,3 +141,9 @@ class Picker(Plugin, Scheduler):
     def pick_auth(self, request: SchedulerPickRequest) -> SchedulerPickResponse:
         first = (request.candidates or [None])[0]
         return SchedulerPickResponse(auth_id=first.id if first else "", handled=first is not None)
+
+
+def _refusing(count: int) -> Iterator[bytes]:
+    for i in range(count):
+        yield f"c{i}".encode()
+    raise PluginError("executor_error", "no backend available")

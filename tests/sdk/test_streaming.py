@@ -84,6 +84,18 @@ def test_generator_exception_closes_the_stream_with_the_error() -> None:
     assert any("generator broke" in c.json()["message"] for c in host.calls_to("host.log"))
 
 
+def test_plugin_error_closes_the_stream_with_its_message_only() -> None:
+    host = FakeHost()
+    host.on("host.stream.emit")
+    done = threading.Event()
+    host.on("host.stream.close", lambda call: done.set())
+    with PluginHarness(Streamer, host=host) as h:
+        h.call("executor.execute_stream", {"Model": "refuse-1", "stream_id": "4"})
+        assert done.wait(10)
+    assert host.calls_to("host.stream.close")[0].json() == {"stream_id": "4", "error": "no backend available"}
+    assert not any("no backend" in c.json()["message"] for c in host.calls_to("host.log"))
+
+
 def test_async_stream_without_stream_id_is_an_error() -> None:
     with PluginHarness(Streamer) as h:
         result = h.call_raw("executor.execute_stream", {"Model": "async-2"})
