@@ -22,6 +22,7 @@ GOLDEN: Final[dict[str, str]] = {
     "simple": "simple_c",
     "frontend-auth-exclusive": "frontend_auth_exclusive_go",
     "codex-service-tier": "codex_service_tier_go",
+    "request-lifecycle": "request_lifecycle_go",
     "scheduler": "scheduler_go",
     "host-callback-auth-files": "host_callback_auth_files_go",
     "host-model-callback": "host_model_callback_go",
@@ -32,7 +33,7 @@ examples are under ``generated_examples/<name>``."""
 INTRO: Final = """\
 # Reference plugins
 
-Python ports of the 20 example plugins of CLIProxyAPI (CPA) v7.2.140, written on the `cpa_sdk`
+Python ports of the 22 example plugins of CLIProxyAPI (CPA) v7.2.140, written on the `cpa_sdk`
 base classes. Each lives in `reference_plugins/<module>.py` (one plugin class, exported as
 `PLUGIN`); `reference_plugins/catalog.py` lists them by upstream example name.
 

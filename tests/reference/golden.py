@@ -178,6 +178,10 @@ DIFFERING: Final[Mapping[str, Sequence[tuple[str, str | None]]]] = {
     "executor": (("executor.execute_stream", None),),  # upstream JSON-encodes the SSE chunk
     # upstream writes garbage for a body of "{" (sjson does not validate); the port leaves it alone
     "codex-service-tier": (("request.normalize", '{"ToFormat": "codex", "Model": "gpt-5.5", "Body": "ew=="}'),),
+    "request-lifecycle": (
+        # upstream answers this PluginError with rc 1, the SDK with rc 0 (CPA reads both the same)
+        ("request.intercept_before", '{"Body": "e30="}'),
+    ),
 }
 """Vectors whose upstream answer a port deliberately does not give, as ``(method, request)``
 (``None``: the method's only vector). The port's docstring says why; its test module asserts what
@@ -221,6 +225,8 @@ def port_replay(golden: Mapping[str, Any], name: str) -> PortReplay:
         vectors = _simple_for_python(vectors)
     elif name == "host-callback-auth-files":
         vectors = _host_failures_as_cpa_answers(vectors)
+    elif name == "request-lifecycle":
+        vectors = _registration_at_host_schema(vectors)
     replies = golden["host_replies_used"].get(section, HOST_REPLIES.get(name, {}))
     return PortReplay(name, _without(vectors, DIFFERING.get(name, ())), replies, None)
 
@@ -270,6 +276,21 @@ def _host_failures_as_cpa_answers(vectors: list[Vector]) -> list[Vector]:
         if b"not_found: " in (result_body(vector["out"]) if '"Body"' in vector["out"] else b""):
             page = result_body(vector["out"]).replace(b"not_found: ", b"host_call_failed: ")
             vector["out"] = with_result_body(vector["out"], page)
+    return vectors
+
+
+def _registration_at_host_schema(vectors: list[Vector]) -> list[Vector]:
+    """Registrations answered with the host's schema where it is below 3.
+
+    Upstream always answers schema 3; a host that speaks 2 refuses a plugin schema above its own
+    (``internal/pluginhost/rpc_client.go``), so the SDK answers the host's schema instead.
+    """
+    for vector in vectors:
+        if vector["method"] in ("plugin.register", "plugin.reconfigure") and vector["rc"] == 0:
+            host_schema = json.loads(vector["req"]).get("schema_version") or 3
+            envelope = json.loads(vector["out"])
+            envelope["result"]["schema_version"] = min(3, host_schema)
+            vector["out"] = json.dumps(envelope)
     return vectors
 
 

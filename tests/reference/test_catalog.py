@@ -17,15 +17,15 @@ UPSTREAM_EXAMPLES = {
     "simple", "model", "auth", "frontend-auth", "frontend-auth-exclusive", "executor", "protocol-format",
     "request-translator", "request-normalizer", "response-translator", "response-normalizer", "thinking", "usage",
     "cli", "management-api", "host-callback", "codex-service-tier", "scheduler", "host-callback-auth-files",
-    "host-model-callback",
+    "host-model-callback", "request-lifecycle",
 }
 TESTS = Path(__file__).resolve().parent
 
 
-def test_catalog_holds_the_twenty_examples_with_distinct_ids() -> None:
+def test_catalog_holds_every_upstream_example_with_distinct_ids() -> None:
     assert set(PLUGINS) == UPSTREAM_EXAMPLES
     ids = [plugin.plugin_id for plugin in PLUGINS.values()]
-    assert len(set(ids)) == len(ids) == 20
+    assert len(set(ids)) == len(ids) == len(UPSTREAM_EXAMPLES)
 
 
 def test_every_public_module_is_one_catalogued_plugin() -> None:
