@@ -455,6 +455,13 @@ class RequestInterceptor(Capability, key="request_interceptor"):
     """Sees, rewrites or terminates requests before and after auth selection.
 
     Override either method or both; the other passes requests through unchanged.
+
+    CPA fails open here: when an interceptor raises (``PluginError`` included) CPA logs
+    ``pluginhost: request interceptor <id> failed: <error>`` and sends the request on as if the
+    plugin had not been asked. To stop a request, answer ``Terminate`` with a status:
+    ``cpa_sdk.termination.reject(403, "blocked")`` or ``terminate(status, body, headers=...)``.
+    Calls arrive concurrently from many requests; keep shared state behind a lock
+    (``cpa_sdk.admission.AdmissionSet`` for counting requests in flight).
     """
 
     @wire("request.intercept_before")
@@ -469,7 +476,13 @@ class RequestInterceptor(Capability, key="request_interceptor"):
 
 
 class RequestLifecyclePlugin(Capability, key="request_lifecycle_plugin", min_schema=2):
-    """Learns when each model execution ends (schema 2): exactly once per ``RequestID``."""
+    """Learns when each model execution ends (schema 2): exactly once per ``RequestID``.
+
+    There is no "begin" event: pair it with ``RequestInterceptor`` to see requests start. CPA
+    sends ``request.complete`` from a goroutine of its own after the response, whatever the
+    outcome (``succeeded``, ``failed``, ``rejected``, ``canceled``), so completions race with
+    new requests and may name requests this plugin never admitted.
+    """
 
     @wire("request.complete", required=True)
     def complete_request(self, request: RequestCompletion) -> None:
