@@ -21,7 +21,7 @@ from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.testing.fake_host import FakeHost
 from cpa_sdk.wire import EmptyResponse, IdentifierResponse, Registration
 from cpa_sdk.wire.methods import METHODS
-from cpa_sdk.wire._go import GoModel, decode, encode
+from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
 
 __all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml"]
 
@@ -150,7 +150,8 @@ class PluginHarness:
     # -- calls ----------------------------------------------------------------------------------
 
     def call_raw(self, method: str, request: GoModel | Mapping[str, Any] | bytes | str | None = None) -> CallResult:
-        """Call ``method`` with a model, a JSON-able mapping, or raw bytes; no decoding."""
+        """Call ``method`` with a model, a JSON-able mapping (``bytes`` values are sent as Go sends
+        ``[]byte``: standard base64), or raw bytes; no decoding."""
         rc, raw = self._transport(method, _request_bytes(request))
         if self.strict:
             self.host.check()
@@ -193,4 +194,16 @@ def _request_bytes(request: GoModel | Mapping[str, Any] | bytes | str | None) ->
         return request
     if isinstance(request, str):
         return request.encode()
-    return pydantic_core.to_json(dict(request))
+    return pydantic_core.to_json(_go_bytes_as_base64(dict(request)))
+
+
+def _go_bytes_as_base64(value: Any) -> Any:
+    """``bytes`` anywhere in a request mapping as Go marshals ``[]byte``: standard padded base64
+    (pydantic's own base64 mode is the URL-safe alphabet, which Go rejects)."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return b64encode(bytes(value))
+    if isinstance(value, Mapping):
+        return {key: _go_bytes_as_base64(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_go_bytes_as_base64(item) for item in value]
+    return value
