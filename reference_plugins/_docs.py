@@ -14,7 +14,7 @@ from typing import Any, Final
 from cpa_sdk import Plugin
 from reference_plugins.catalog import MODULES, PLUGINS, host_callbacks
 
-__all__ = ["GOLDEN", "PAGE", "render"]
+__all__ = ["GOLDEN", "PAGE", "render", "source", "replaying_tests"]
 
 PAGE: Final = Path(__file__).resolve().parents[1] / "docs" / "reference-plugins.md"
 
@@ -26,6 +26,7 @@ GOLDEN: Final[dict[str, str]] = {
     "scheduler": "scheduler_go",
     "host-callback-auth-files": "host_callback_auth_files_go",
     "host-model-callback": "host_model_callback_go",
+    "claude-web-search-router": "claude_web_search_router_go_transcript",
 }
 """Where each example's upstream run is recorded in ``cpa-examples-golden.json``; the generated
 examples are under ``generated_examples/<name>``."""
@@ -34,8 +35,9 @@ INTRO: Final = """\
 # Reference plugins
 
 Python ports of the 22 example plugins of CLIProxyAPI (CPA) v7.2.140, written on the `cpa_sdk`
-base classes. Each lives in `reference_plugins/<module>.py` (one plugin class, exported as
-`PLUGIN`); `reference_plugins/catalog.py` lists them by upstream example name.
+base classes. Each lives in `reference_plugins/<module>.py`, or in a package
+`reference_plugins/<module>/` when upstream's example is a real plugin of many files (one plugin
+class, exported as `PLUGIN`); `reference_plugins/catalog.py` lists them by upstream example name.
 
 * Build them all: `cpa-sdk build-all -o dist` writes `dist/<plugin id>.so` for each
   (`cpa-sdk list-examples` lists them; `--only NAME` builds some).
@@ -60,14 +62,25 @@ def render() -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, plugin in PLUGINS.items():
-        module = MODULES[name].__name__.rpartition(".")[2]
         rows.append(
-            f"| {name} | `{plugin.plugin_id}` | `{module}.py` | {capability_keys(plugin)} | {config_fields(plugin)} "
-            f"| {_codes(host_callbacks(name))} | `{golden_key(name)}` | `tests/reference/test_{module}.py` "
+            f"| {name} | `{plugin.plugin_id}` | `{source(name)}` | {capability_keys(plugin)} | {config_fields(plugin)} "
+            f"| {_codes(host_callbacks(name))} | `{golden_key(name)}` | `{replaying_tests(name)}` "
             f"| {differences(name)} |"
         )
     sections = [f"## {name}\n\n{inspect.getdoc(MODULES[name])}\n" for name in PLUGINS]
     return INTRO + "\n" + "\n".join(rows) + "\n\n" + "\n".join(sections)
+
+
+def source(name: str) -> str:
+    """Where the port lives, relative to ``reference_plugins/``: a module file or a package."""
+    module = MODULES[name]
+    short = module.__name__.rpartition(".")[2]
+    return f"{short}/" if hasattr(module, "__path__") else f"{short}.py"
+
+
+def replaying_tests(name: str) -> str:
+    """The test module that replays the port's golden vectors."""
+    return f"tests/reference/test_{MODULES[name].__name__.rpartition('.')[2]}.py"
 
 
 def golden_key(name: str) -> str:

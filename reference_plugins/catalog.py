@@ -1,7 +1,7 @@
 """Every reference plugin, by the name of the upstream example it ports.
 
 The one list of the ports: the tests, ``cpa-sdk build-all`` and ``docs/reference-plugins.md``
-all read it. Each entry is a port module; its ``PLUGIN`` is the plugin class and its
+all read it. Each entry is a port module (or package); its ``PLUGIN`` is the plugin class and its
 ``HOST_CALLBACKS`` (when it makes any) the ``host.*`` methods it calls.
 """
 
@@ -13,6 +13,7 @@ from typing import Any, Final
 from cpa_sdk import Plugin
 from reference_plugins import (
     auth,
+    claude_web_search_router,
     cli,
     codex_service_tier,
     executor,
@@ -59,6 +60,7 @@ MODULES: Final[dict[str, ModuleType]] = {
     "scheduler": scheduler,
     "host-callback-auth-files": host_callback_auth_files,
     "host-model-callback": host_model_callback,
+    "claude-web-search-router": claude_web_search_router,
 }
 """Port module by upstream example name (``examples/plugin/<name>``), in upstream's order."""
 

@@ -12,6 +12,10 @@ before the call that needs it. A vector needing two different replies to one met
 call cannot be scripted so: ``NEEDS_SUCCESSIVE_REPLIES`` names each, and
 ``test_successive_host_replies_within_one_call`` keeps the gap visible (the ctypes replay in
 ``test_build_all.py`` covers that vector through the ``.so``).
+
+claude-web-search-router's golden run is a transcript of streams whose callbacks answer in
+sequence (a backend's stream is read chunk after chunk); ``REPLAYED_ELSEWHERE`` sends it to its
+own test module, which replays the transcript through the built ``.so``.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from tests.c_host import Host, HostRun, host_bytes, script_text
 from tests.reference.golden import Answer, PortReplay, assert_host_calls, check_answers, port_replay, script_host
 
 NAME: Final = "port"
+REPLAYED_ELSEWHERE: Final = {"claude-web-search-router": "tests/reference/test_claude_web_search_router.py"}
 
 
 @dataclass
@@ -109,8 +114,15 @@ def built(reference_builds: Path, name: str) -> Path:
     return reference_builds / f"{PLUGINS[name].plugin_id}.so"
 
 
-@pytest.mark.parametrize("name", list(PLUGINS))
+@pytest.mark.parametrize("name", [name for name in PLUGINS if name not in REPLAYED_ELSEWHERE])
 def test_port_answers_its_golden_vectors_through_the_c_host(
     name: str, golden: dict[str, Any], c_host: Host, reference_builds: Path
 ) -> None:
     replay_through_c_host(c_host, port_replay(golden, name), built(reference_builds, name))
+
+
+def test_ports_replayed_elsewhere_are_replayed_through_their_built_library() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for name, test_file in REPLAYED_ELSEWHERE.items():
+        assert name in PLUGINS
+        assert "reference_builds" in (root / test_file).read_text(), f"{test_file} does not load the built {name}"

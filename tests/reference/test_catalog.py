@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pkgutil
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import reference_plugins
@@ -17,7 +18,7 @@ UPSTREAM_EXAMPLES = {
     "simple", "model", "auth", "frontend-auth", "frontend-auth-exclusive", "executor", "protocol-format",
     "request-translator", "request-normalizer", "response-translator", "response-normalizer", "thinking", "usage",
     "cli", "management-api", "host-callback", "codex-service-tier", "scheduler", "host-callback-auth-files",
-    "host-model-callback", "request-lifecycle",
+    "host-model-callback", "request-lifecycle", "claude-web-search-router",
 }
 TESTS = Path(__file__).resolve().parent
 
@@ -36,10 +37,16 @@ def test_every_public_module_is_one_catalogued_plugin() -> None:
         module = importlib.import_module(f"reference_plugins.{info.name}")
         assert module.__name__ in catalogued, f"{module.__name__} is not in the catalog"
         defined = {
-            cls for _, cls in inspect.getmembers(module, inspect.isclass)
-            if cls.__module__ == module.__name__ and issubclass(cls, Plugin)
+            cls for part in _modules_of(module) for _, cls in inspect.getmembers(part, inspect.isclass)
+            if cls.__module__ == part.__name__ and issubclass(cls, Plugin)
         }
         assert defined == {module.PLUGIN}, f"{module.__name__} defines {defined}, exports {module.PLUGIN}"
+
+
+def _modules_of(module: ModuleType) -> list[ModuleType]:
+    """``module``, and every module inside it when it is a package (a port of many files)."""
+    inside = pkgutil.walk_packages(getattr(module, "__path__", []), prefix=f"{module.__name__}.")
+    return [module, *(importlib.import_module(info.name) for info in inside)]
 
 
 def test_build_targets_import_back_to_the_classes() -> None:
@@ -50,13 +57,12 @@ def test_build_targets_import_back_to_the_classes() -> None:
 
 def test_only_the_host_callback_examples_declare_callbacks() -> None:
     calling = {name for name in PLUGINS if host_callbacks(name)}
-    assert calling == {"host-callback", "host-callback-auth-files", "host-model-callback"}
+    assert calling == {"host-callback", "host-callback-auth-files", "host-model-callback", "claude-web-search-router"}
 
 
 def test_every_port_has_its_test_module_and_golden_vectors(golden: dict[str, Any]) -> None:
-    for name, module in MODULES.items():
-        short = module.__name__.rpartition(".")[2]
-        test_file = TESTS / f"test_{short}.py"
+    for name in MODULES:
+        test_file = TESTS.parent.parent / _docs.replaying_tests(name)
         assert test_file.is_file(), f"{name}: {test_file} is missing"
         key = _docs.golden_key(name)
         section, _, entry = key.partition("/")

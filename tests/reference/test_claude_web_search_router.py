@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
-from cpa_sdk.cli import main
 from cpa_sdk.sse import iter_events
 from cpa_sdk.testing import FakeHost, HostCall, PluginHarness
 from reference_plugins.claude_web_search_router import HOST_CALLBACKS, PLUGIN
@@ -33,16 +31,11 @@ from tests.reference.claude_web_search_router_support import (  # noqa: F401  (t
     transcript_steps,
 )
 
-TARGET = f"{PLUGIN.__module__}:{PLUGIN.__qualname__}"
 
-
-@pytest.fixture(scope="session")
-def router_so(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The port built with ``cpa-sdk build`` (once per session)."""
-    out = tmp_path_factory.mktemp("claude-web-search-router")
-    result = CliRunner().invoke(main, ["build", TARGET, "-o", str(out), "-q"])
-    assert result.exit_code == 0, f"{result.output}{result.exception!r}"
-    return out / f"{PLUGIN.plugin_id}.so"
+@pytest.fixture
+def router_so(reference_builds: Path) -> Path:
+    """The port as ``cpa-sdk build-all`` built it."""
+    return reference_builds / f"{PLUGIN.plugin_id}.so"
 
 
 # ---- the golden transcript ------------------------------------------------------------------------
