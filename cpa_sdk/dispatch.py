@@ -5,7 +5,8 @@ harness are all transports in front of it, so what the tests see is what CPA get
 
 Never hurt the host: every outcome is an envelope. Return codes follow CPA's examples: 0 for
 answers and for expected errors (``PluginError``, unknown methods); 1 for requests that do not
-decode and for unexpected exceptions, whose traceback goes to ``host.log``. The host treats an
+decode and for unexpected exceptions, which are logged through ``host.log`` with where they
+happened (``failure_log``). The host treats an
 error envelope the same whatever the rc (cpa-protocol.md §1.6).
 """
 
@@ -20,6 +21,7 @@ from cpa_sdk.capabilities import ResponseStreamInterceptor, WireMethod
 from cpa_sdk.config import load_config
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
 from cpa_sdk.errors import PluginError
+from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import Host, HostTransport, _callback_id
 from cpa_sdk.plugin import Plugin
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
@@ -242,7 +244,7 @@ class Dispatcher:
 
     def _log_failure(self, message: str, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(exc))
-        self.host.log(f"{message}: {type(exc).__name__}: {exc}", level="error", traceback=text)
+        self.host.log(failure_message(message, exc), level="error", traceback=text)
 
 
 def _overrides_raw(plugin_class: type) -> bool:

@@ -18,6 +18,8 @@ from typing import Any
 import pytest
 
 from tests.conformance import harness
+from tests.conformance.plugins.raising_normalizer import RaisingNormalizer
+from tests.source_lines import line_of
 
 KEY_A = "sk-upstream-conformance-a"
 KEY_B = "sk-upstream-conformance-b"
@@ -209,10 +211,13 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
         assert streamed_status == 200 and b"response.completed" in streamed, streamed[:500]
         fast_stream = only_responses(upstream.take())
         assert server.alive, "CPA died while a normalizer raised"
-        raised = [line for line in server.log_text().splitlines() if "raising-normalizer refuses" in line]
+        raised = [line for line in server.log_text().splitlines() if "RuntimeError: raising-normalizer refuses" in line]
         report_server(server, "fast", sink)
     # The exception reached CPA's log through host.log, once per request (CPA itself logs nothing).
     assert len(raised) >= 3, f"the raising normalizer was not called on every request:\n{server.log_tail()}"
+    # CPA prints no field of ours: where the plugin failed is in the message itself.
+    where = f"at raising_normalizer.py:{line_of(RaisingNormalizer.normalize_request, 'raise')} in normalize_request"
+    assert all(where in line for line in raised), (where, raised)
     for line in raised:
         harness.evidence(f"[{version}] server/fast: {line.strip()}")
 

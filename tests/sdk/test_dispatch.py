@@ -10,6 +10,7 @@ import pytest
 from cpa_sdk.testing import FakeHost, PluginHarness
 
 from tests.sdk.plugins import Lifecycle, Normalizer, Picker
+from tests.source_lines import line_of
 
 
 def normalize(harness: PluginHarness, model: str, body: bytes = b"x") -> tuple[int, dict]:
@@ -52,8 +53,14 @@ def test_exception_becomes_plugin_error_logged_and_plugin_keeps_serving(harness:
     assert envelope["error"] == {"code": "plugin_error", "message": "RuntimeError: exploded"}
     (log,) = harness.host.calls_to("host.log")
     entry = log.json()
-    assert entry["level"] == "error" and "exploded" in entry["message"]
-    assert "Traceback" in entry["fields"]["traceback"] and "normalize_request" in entry["fields"]["traceback"]
+    assert entry["level"] == "error"
+    # CPA prints the message but drops a "traceback" field: where it failed must be in the message.
+    headline, *frames = entry["message"].split("\n")
+    line = line_of(Normalizer.normalize_request, 'raise RuntimeError("exploded")')
+    assert headline == f"request.normalize failed: RuntimeError: exploded at plugins.py:{line} in normalize_request"
+    assert frames[0] == "Traceback (most recent call last):"
+    assert not any("cpa_sdk" in frame for frame in frames), frames  # the dispatcher's frames are noise
+    assert "Traceback" in entry["fields"]["traceback"] and "cpa_sdk" in entry["fields"]["traceback"]
     assert normalize(harness, "m")[1]["result"] == {"Body": base64.b64encode(b"x!").decode()}
 
 
