@@ -28,6 +28,7 @@ from cpa_sdk.capabilities import (
     UsagePlugin,
 )
 from cpa_sdk.config import NoConfig, PluginConfig
+from cpa_sdk.definition_warnings import PluginDefinitionWarning
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.errors import ConfigError, HostError, HostUnavailableError, PluginError, PluginLoadError
 from cpa_sdk.host import Host, HostLogHandler, HTTPStream, ModelStream
@@ -57,6 +58,7 @@ __all__ = [
     "NoConfig",
     "Plugin",
     "PluginConfig",
+    "PluginDefinitionWarning",
     "PluginError",
     "PluginLoadError",
     "RequestInterceptor",

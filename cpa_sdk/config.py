@@ -12,6 +12,7 @@ host-owned keys are dropped unless the config model declares them.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import types
 from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from cpa_sdk.errors import ConfigError
 from cpa_sdk.wire import ConfigField
 
-__all__ = ["HOST_OWNED_KEYS", "NoConfig", "PluginConfig", "config_fields", "load_config"]
+__all__ = ["HOST_OWNED_KEYS", "NoConfig", "PluginConfig", "config_fields", "decode_config", "load_config"]
 
 HOST_OWNED_KEYS = frozenset({"enabled", "priority", "store"})
 
@@ -52,8 +53,17 @@ def load_config(model: type[_ConfigT], config_yaml: bytes | None) -> _ConfigT:
     Every call starts from scratch, as the upstream examples do: a key removed from the YAML goes
     back to its default. Raises ``ConfigError`` with a message naming the offending key.
     """
+    return decode_config(model, config_yaml)[0]
+
+
+def decode_config(model: type[_ConfigT], config_yaml: bytes | None) -> tuple[_ConfigT, list[str]]:
+    """``load_config``, and a warning for each key the model does not read.
+
+    yaml.v3 ignores unknown keys and so does the SDK, which turns a misspelt key
+    (``max_concurency``) into a silent default: the warnings name it, with the closest field.
+    """
     if not config_yaml or not config_yaml.strip():
-        return model()
+        return model(), []
     try:
         text = config_yaml.decode("utf-8")
         typed = yaml.safe_load(text)
@@ -61,19 +71,49 @@ def load_config(model: type[_ConfigT], config_yaml: bytes | None) -> _ConfigT:
     except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"config is not valid YAML: {exc}") from None
     if typed is None:
-        return model()
+        return model(), []
     if not isinstance(typed, dict):
         raise ConfigError(f"config must be a YAML mapping, got {type(typed).__name__}")
-    declared = {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
     values = {
         key: value
         for key, value in _merge_text(model, typed, plain).items()
-        if not (isinstance(key, str) and key in HOST_OWNED_KEYS and key not in declared)
+        if not (isinstance(key, str) and key in HOST_OWNED_KEYS and key not in _keys_of(model))
     }
     try:
-        return model.model_validate(values)
+        config = model.model_validate(values)
     except ValidationError as exc:
         raise ConfigError("invalid config: " + _describe(exc)) from None
+    return config, _unknown_keys(model, values, "")
+
+
+def _keys_of(model: type[BaseModel]) -> set[str]:
+    """The YAML keys ``model`` reads: each field's alias and its name."""
+    return {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
+
+
+def _unknown_keys(model: type[BaseModel], values: dict[Any, Any], prefix: str) -> list[str]:
+    known = _keys_of(model)
+    warnings = []
+    for key, value in values.items():
+        name = str(key)
+        if name not in known:
+            guess = difflib.get_close_matches(name, sorted(known), n=1)
+            hint = f"; did you mean {guess[0]!r}?" if guess else f"; the keys are {', '.join(sorted(known)) or 'none'}"
+            warnings.append(f"config key {prefix + name!r} is not read by this plugin{hint}")
+            continue
+        nested = _nested_model(model, name)
+        if nested is not None and isinstance(value, dict):
+            warnings += _unknown_keys(nested, value, f"{prefix}{name}.")
+    return warnings
+
+
+def _nested_model(model: type[BaseModel], key: str) -> type[BaseModel] | None:
+    for name, info in model.model_fields.items():
+        if key in (name, info.alias):
+            for member in _union_members(info.annotation):
+                if isinstance(member, type) and issubclass(member, BaseModel):
+                    return member
+    return None
 
 
 def _merge_text(model: type[BaseModel], typed: dict[Any, Any], plain: Any) -> dict[Any, Any]:

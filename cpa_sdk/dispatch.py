@@ -18,7 +18,8 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from cpa_sdk.capabilities import ResponseStreamInterceptor, WireMethod
-from cpa_sdk.config import load_config
+from cpa_sdk.config import decode_config
+from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
 from cpa_sdk.errors import PluginError
 from cpa_sdk.failure_log import failure_message
@@ -119,7 +120,11 @@ class Dispatcher:
         preferred = cls.schema_version or required
         # A request without schema_version does not say what the host accepts: answer ours.
         answer = min(preferred, host_schema) if host_schema else preferred
-        config = load_config(cls.config_model, request.config_yaml)
+        config, warnings = decode_config(cls.config_model, request.config_yaml)
+        if self._last_lifecycle is None:  # the first registration: say once what the class gets wrong
+            warnings = misspelt_hooks(cls, Plugin) + warnings
+        for warning in warnings:
+            self.host.log(warning, level="warn", plugin_id=self.plugin.loaded_id)
         self.plugin.on_configure(config)
         self.plugin._config = config
         registration = Registration(
@@ -244,7 +249,7 @@ class Dispatcher:
 
     def _log_failure(self, message: str, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(exc))
-        self.host.log(failure_message(message, exc), level="error", traceback=text)
+        self.host.log(failure_message(message, exc), level="error", plugin_id=self.plugin.loaded_id, traceback=text)
 
 
 def _overrides_raw(plugin_class: type) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import warnings
 from typing import Any, ClassVar, Final, Generic, get_args, get_origin
 
 from typing_extensions import TypeVar
@@ -36,6 +37,7 @@ from cpa_sdk.capabilities import (
     capabilities_of,
 )
 from cpa_sdk.config import NoConfig, PluginConfig
+from cpa_sdk.definition_warnings import PluginDefinitionWarning, misspelt_hooks
 from cpa_sdk.host import Host
 from cpa_sdk.wire import CapabilityFlags, Metadata
 from cpa_sdk.wire._go import GoModel, WireDecodeError
@@ -92,6 +94,8 @@ class Plugin(Generic[_ConfigT]):
             cls.config_model = config
         if not abstract:
             _check_plugin_class(cls)
+            for warning in misspelt_hooks(cls, Plugin):
+                warnings.warn(warning, PluginDefinitionWarning, stacklevel=2)
 
     # -- configuration ------------------------------------------------------------------------
 
@@ -223,6 +227,11 @@ def _check_method(cls: type, cap: type[Capability], method: WireMethod) -> list[
     implementation = getattr(cls, method.attr)
     if method.required and implementation is getattr(cap, method.attr):
         return [f"{cap.__name__} requires {method.signature()}  # CPA method {method.name}"]
+    if inspect.iscoroutinefunction(implementation) or inspect.isasyncgenfunction(implementation):
+        return [
+            f"{cls.__name__}.{method.attr} must be a plain def, not async def: CPA calls plugins "
+            f"synchronously and would get a coroutine  # CPA method {method.name}"
+        ]
     expected = 0 if method.request is None else 1
     try:
         parameters = list(inspect.signature(implementation).parameters.values())[1:]

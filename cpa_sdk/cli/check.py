@@ -12,7 +12,9 @@ import click
 from typing import Any
 
 from cpa_sdk.cli import main
-from cpa_sdk.cli._targets import open_harness
+from cpa_sdk._bridge import plugin_id_from_path
+from cpa_sdk.cli._cpa_config import plugin_block
+from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.plugin import PLUGIN_ID_PATTERN, SCHEMA_VERSION
 
 CANONICAL_FORMATS = frozenset({"openai", "openai-response", "claude", "gemini", "codex", "antigravity", "interactions"})
@@ -29,29 +31,43 @@ CONFIG_FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "enum"
 @click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Config YAML to validate too.")
 @click.option("--id", "plugin_id", help="The plugin ID (file name) CPA will load it under.")
 @click.option("--host-schema", default=SCHEMA_VERSION, show_default=True, help="Schema version of the target CPA.")
-def check(target: str, config_file: str | None, plugin_id: str | None, host_schema: int) -> None:
+@click.option("--strict", is_flag=True, help="Fail on warnings too (an unknown config key, a misspelt hook).")
+def check(target: str, config_file: str | None, plugin_id: str | None, host_schema: int, strict: bool) -> None:
     """Check TARGET's registration, config fields, IDs and schema version as CPA would.
 
-    Exit status 1 when CPA would reject the plugin or a check fails; warnings do not fail.
+    -c takes the plugin's config block, or CPA's whole config.yaml (its plugins.configs.<id> is
+    used). Exit status 1 when CPA would reject the plugin or a check fails; warnings fail only
+    with --strict.
     """
     problems: list[str] = []
-    warnings: list[str] = []
     harness = open_harness(target)
+    if plugin_id is None:
+        plugin_id = _loaded_id(target, harness)
+    warnings: list[str] = []
     try:
-        config = Path(config_file).read_bytes() if config_file else b""
+        config, source = b"", config_file
+        if config_file:
+            try:
+                config, block = plugin_block(Path(config_file).read_bytes(), plugin_id)
+            except LookupError as exc:
+                raise click.ClickException(str(exc)) from None
+            source = f"{config_file} ({block})" if block else config_file
         request = json.dumps({"config_yaml": base64.b64encode(config).decode(), "schema_version": host_schema})
         result = harness.call_raw("plugin.register", request.encode())
         if not result.ok:
             problems.append(f"plugin.register failed: {result.error}")
         else:
             _check_registration(result.result, host_schema, problems, warnings)
-            if config_file:
-                click.echo(f"config {config_file}: accepted")
+            warnings += [call.json()["message"] for call in harness.host.calls_to("host.log")
+                         if call.json().get("level") == "warn"]
+            if source:
+                click.echo(f"config {source}: accepted")
     finally:
         harness.close()
-    if plugin_id is None and harness.dispatcher is not None:
-        plugin_id = harness.dispatcher.plugin_class.plugin_id
-    if plugin_id is not None:
+    if strict:
+        problems += warnings
+        warnings = []
+    if plugin_id:
         if not PLUGIN_ID_PATTERN.match(plugin_id):
             problems.append(f"plugin ID {plugin_id!r} does not match {PLUGIN_ID_PATTERN.pattern}")
         elif re.search(r"-v[0-9]", plugin_id):
@@ -63,6 +79,13 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
     if problems:
         sys.exit(1)
     click.secho("ok: CPA will accept this plugin", fg="green")
+
+
+def _loaded_id(target: str, harness: Any) -> str:
+    """The ID CPA loads ``target`` under: the library's file name, or the class's ``plugin_id``."""
+    if is_library(target):
+        return plugin_id_from_path(target)
+    return str(harness.dispatcher.plugin_class.plugin_id)
 
 
 def _check_registration(registration: dict[str, Any], host_schema: int, problems: list[str], warnings: list[str]) -> None:

@@ -74,6 +74,44 @@ def test_check_rejects_bad_config_and_old_hosts(runner: CliRunner, tmp_path: Pat
     assert result.exit_code == 0 and "schema_version: 2" in result.output
 
 
+def test_check_warns_about_a_misspelt_config_key_and_strict_fails(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text("fsat: true\n")
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config)])
+    assert result.exit_code == 0, result.output
+    assert "warning: config key 'fsat' is not read by this plugin; did you mean 'fast'?" in result.output
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config), "--strict"])
+    assert result.exit_code == 1 and "problem: config key 'fsat'" in result.output
+
+
+CPA_CONFIG = """\
+port: 8317
+plugins:
+  enabled: true
+  configs:
+    example-usage-python:
+      enabled: true
+    codex-service-tier:
+      enabled: true
+      priority: 10
+      fast: {fast}
+"""
+
+
+def test_check_takes_cpas_whole_config_and_validates_the_plugins_block(runner: CliRunner, tmp_path: Path) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(CPA_CONFIG.format(fast="yes"))
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config), "--strict"])
+    assert result.exit_code == 0, result.output
+    assert f"config {config} (plugins.configs.codex-service-tier): accepted" in result.output
+    config.write_text(CPA_CONFIG.format(fast="[1]"))
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config)])
+    assert result.exit_code == 1 and "fast" in result.output
+    result = runner.invoke(main, ["check", CODEX, "-c", str(config), "--id", "not-configured"])
+    assert result.exit_code == 1
+    assert "no plugins.configs.not-configured block (it has: example-usage-python, codex-service-tier)" in result.output
+
+
 def test_check_flags_a_version_looking_id(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", CODEX, "--id", "codex-v2"])
     assert result.exit_code == 0 and "reads the tail as a version" in result.output

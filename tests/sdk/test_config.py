@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from cpa_sdk import ConfigError, PluginConfig
-from cpa_sdk.config import config_fields, load_config
+from cpa_sdk.config import config_fields, decode_config, load_config
+from cpa_sdk.testing import PluginHarness
 
-from tests.sdk.plugins import RichConfig
+from tests.sdk.plugins import Normalizer, RichConfig
 
 
 class Flags(PluginConfig):
@@ -34,6 +35,41 @@ def test_wrong_types_are_errors_naming_the_key(text: str) -> None:
 def test_host_owned_and_unknown_keys_are_ignored() -> None:
     text = b"enabled: true\npriority: 5\nstore:\n    version: 1.2.3\nunknown: x\nfast: true\n"
     assert load_config(Flags, text) == Flags(fast=True)
+
+
+def test_a_misspelt_key_warns_with_the_closest_field() -> None:
+    config, warnings = decode_config(Flags, b"enabled: true\npriority: 5\nfsat: true\nlabel: x\n")
+    assert config == Flags(label="x")  # still ignored, as yaml.v3 ignores it
+    assert warnings == ["config key 'fsat' is not read by this plugin; did you mean 'fast'?"]
+
+
+def test_an_unrelated_key_warns_with_the_keys_there_are() -> None:
+    assert decode_config(Flags, b"colour: red\n")[1] == [
+        "config key 'colour' is not read by this plugin; the keys are fast, label"
+    ]
+
+
+def test_unknown_keys_of_nested_blocks_warn_with_their_path() -> None:
+    assert decode_config(RichConfig, b"nested:\n    lable: x\n")[1] == [
+        "config key 'nested.lable' is not read by this plugin; did you mean 'label'?"
+    ]
+
+
+def test_known_and_host_owned_keys_do_not_warn() -> None:
+    assert decode_config(Flags, b"enabled: false\npriority: 1\nstore: {version: 1}\nfast: on\n")[1] == []
+
+
+def test_registration_logs_each_unknown_key_to_cpa_as_a_warning() -> None:
+    harness = PluginHarness(Normalizer)
+    harness.register({"text": "!", "txet": "?"})
+    (log,) = harness.host.calls_to("host.log")
+    assert log.json() == {
+        "level": "warn",
+        "message": "config key 'txet' is not read by this plugin; did you mean 'text'?",
+        "fields": {"plugin_id": Normalizer.plugin_id},  # a field CPA's log prints
+    }
+    harness.reconfigure({"text": "!", "txet": "?"})  # the same config again: answered from cache
+    assert len(harness.host.calls_to("host.log")) == 1
 
 
 def test_empty_or_missing_config_gives_defaults() -> None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
-from cpa_sdk import Executor, Plugin, RequestInterceptor, ResponseStreamInterceptor, Scheduler
+from cpa_sdk import Executor, Plugin, PluginDefinitionWarning, RequestInterceptor, ResponseStreamInterceptor, Scheduler
+from cpa_sdk.testing import PluginHarness
 from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse
 
 from tests.sdk.plugins import META
@@ -93,3 +96,44 @@ def test_abstract_intermediate_class_is_not_checked() -> None:
 
     with pytest.raises(TypeError, match="pick_auth"):
         type("Concrete", (Base,), {"plugin_id": "c", "name": "C", **META})
+
+
+def test_a_misspelt_optional_hook_warns_at_definition_with_the_hook_meant() -> None:
+    def intercept_before(self: object, request: object) -> None: ...
+
+    with pytest.warns(PluginDefinitionWarning, match=r"Candidate.intercept_before is not a method CPA calls; "
+                                                     r"did you mean 'intercept_request_before'\?"):
+        define(Plugin, RequestInterceptor, intercept_before=intercept_before)
+
+
+def test_a_hook_of_a_capability_not_derived_from_names_the_capability() -> None:
+    with pytest.warns(PluginDefinitionWarning, match=r"did you mean RequestNormalizer.normalize_request "
+                                                     r"\(derive from RequestNormalizer\)\?"):
+        define(Plugin, Scheduler, pick_auth=pick, normalise_request=pick)
+
+
+def test_helpers_of_other_names_do_not_warn() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        define(Plugin, Scheduler, pick_auth=pick, execute_one=pick, choose=pick, stream_chunks=pick)
+
+
+def test_async_handlers_are_rejected_at_definition() -> None:
+    async def pick_auth(self: object, request: SchedulerPickRequest) -> SchedulerPickResponse:
+        return SchedulerPickResponse()
+
+    with pytest.raises(TypeError, match=r"pick_auth must be a plain def, not async def"):
+        define(Plugin, Scheduler, pick_auth=pick_auth)
+
+
+def test_the_first_registration_tells_cpa_log_about_a_misspelt_hook() -> None:
+    def on_configured(self: object, config: object) -> None: ...
+
+    with pytest.warns(PluginDefinitionWarning):
+        cls = define(Plugin, Scheduler, pick_auth=pick, on_configured=on_configured)
+    harness = PluginHarness(cls)
+    harness.register()
+    harness.reconfigure({"other": 1})
+    messages = [call.json()["message"] for call in harness.host.calls_to("host.log")]
+    assert messages[0] == "Candidate.on_configured is not a method CPA calls; did you mean 'on_configure'?"
+    assert messages.count(messages[0]) == 1
