@@ -28,6 +28,13 @@
  *                            ns per call and calls/s for each thread count (warm, same process)
  *   coldstart SO [METHOD REQFILE]
  *                            time dlopen + init + one call (plugin.register) in this process
+ *   admission SO REGFILE THREADS REQUESTS ROUNDS BODY BLOCKED_BODY [HOLD_NS]
+ *                            admission control (request.intercept_before, request.complete) from
+ *                            THREADS threads at once, after plugin.register with REGFILE's request
+ *                            (the config); BODY and BLOCKED_BODY are base64 Body fields, the
+ *                            second holding the reject keyword (every 4th request). Per round and
+ *                            step (admit, again, complete, churn; then a last admit), one line of
+ *                            counts; HOLD_NS: how long churn holds an admitted request (20000)
  * WORK_NS: each host thread also works that long after each call, busy and holding no lock (CPA's
  * own share of a request).
  *
@@ -709,6 +716,233 @@ static int run_contend(const char *so, int calls) {
     return 0;
 }
 
+/* ---- admission: request.intercept_before and request.complete from many threads ------------ */
+
+/* The steps of an admission run, the same for every thread; the threads and the main thread meet
+ * at a barrier before and after each. A round is ADMIT, AGAIN, COMPLETE, CHURN; after the last
+ * round one more ADMIT shows that every slot came back. */
+enum adm_phase { ADM_ADMIT, ADM_AGAIN, ADM_COMPLETE, ADM_CHURN, ADM_PHASES };
+static const char *const adm_phase_names[ADM_PHASES] = {"admit", "again", "complete", "churn"};
+
+enum adm_verdict { ADM_PASSED, ADM_BUSY, ADM_BLOCKED, ADM_OTHER };
+
+/* One step's counts, summed over the threads; the main thread prints and resets them. */
+static struct {
+    atomic_long passed, busy, blocked, other; /* intercept answers */
+    atomic_long completions, completion_errors;
+    atomic_long in_flight, max_in_flight; /* CHURN: admitted and not yet completed, as the host sees it */
+} g_adm;
+
+typedef struct {
+    plugin *p;
+    int id, requests, rounds;
+    const char *body, *blocked_body; /* base64, the Body fields */
+    double hold_s;
+    pthread_barrier_t *step;
+    int *admitted, *rejected; /* ADMIT's request indexes, for AGAIN and COMPLETE */
+    int nadmitted, nrejected;
+} adm_arg;
+
+static int has(const bytes *out, const char *text) {
+    return out->p && memmem(out->p, out->len, text, strlen(text)) != NULL;
+}
+
+static void adm_id(char *id, size_t cap, const adm_arg *a, int round, const char *what, int i) {
+    snprintf(id, cap, "r%d-%s-t%d-%d", round, what, a->id, i);
+}
+
+/* request.intercept_before for one request: passed (its Body echoed), 429 with Retry-After: 1,
+ * 403, or anything else. */
+static enum adm_verdict adm_intercept(const adm_arg *a, const char *id, const char *body) {
+    char req[1024], echoed[600];
+    int n = snprintf(req, sizeof req, "{\"RequestID\":\"%s\",\"Model\":\"test\",\"Body\":\"%s\"}", id, body);
+    snprintf(echoed, sizeof echoed, "\"Body\":\"%s\"", body);
+    bytes out;
+    int rc = call_plugin(a->p, "request.intercept_before", req, (size_t)n, 0, &out);
+    enum adm_verdict v = ADM_OTHER;
+    if (rc == 0 && has(&out, "{\"ok\":true,\"result\":")) {
+        if (!has(&out, "\"Terminate\":true")) v = has(&out, echoed) ? ADM_PASSED : ADM_OTHER;
+        else if (has(&out, "\"StatusCode\":429") && has(&out, "\"Retry-After\":[\"1\"]")) v = ADM_BUSY;
+        else if (has(&out, "\"StatusCode\":403")) v = ADM_BLOCKED;
+    }
+    free(out.p);
+    atomic_long *counts[] = {&g_adm.passed, &g_adm.busy, &g_adm.blocked, &g_adm.other};
+    atomic_fetch_add(counts[v], 1);
+    return v;
+}
+
+static void adm_complete(const adm_arg *a, const char *id, const char *outcome) {
+    char req[256];
+    int n = snprintf(req, sizeof req, "{\"RequestID\":\"%s\",\"Outcome\":\"%s\"}", id, outcome);
+    bytes out;
+    int rc = call_plugin(a->p, "request.complete", req, (size_t)n, 0, &out);
+    atomic_fetch_add(&g_adm.completions, 1);
+    if (rc != 0 || !has(&out, "{\"ok\":true")) atomic_fetch_add(&g_adm.completion_errors, 1);
+    free(out.p);
+}
+
+/* Every fourth request carries the reject keyword. */
+static const char *adm_body(const adm_arg *a, int i) { return i % 4 == 3 ? a->blocked_body : a->body; }
+
+/* ADMIT: new requests, none completed; remembers which were admitted and which rejected. */
+static void adm_admit(adm_arg *a, int round) {
+    char id[96];
+    a->nadmitted = a->nrejected = 0;
+    for (int i = 0; i < a->requests; i++) {
+        adm_id(id, sizeof id, a, round, "admit", i);
+        if (adm_intercept(a, id, adm_body(a, i)) == ADM_PASSED) a->admitted[a->nadmitted++] = i;
+        else a->rejected[a->nrejected++] = i;
+    }
+}
+
+/* AGAIN: CPA asks again for the admitted requests, now with the keyword: they pass. */
+static void adm_again(adm_arg *a, int round) {
+    char id[96];
+    for (int k = 0; k < a->nadmitted; k++) {
+        adm_id(id, sizeof id, a, round, "admit", a->admitted[k]);
+        adm_intercept(a, id, a->blocked_body);
+    }
+}
+
+/* COMPLETE: CPA completes every request it intercepted (the rejected ones too); the admitted
+ * ones twice, and as many IDs nobody ever intercepted. */
+static void adm_complete_all(adm_arg *a, int round) {
+    char id[96];
+    for (int k = 0; k < a->nrejected; k++) {
+        adm_id(id, sizeof id, a, round, "admit", a->rejected[k]);
+        adm_complete(a, id, "rejected");
+    }
+    for (int k = 0; k < a->nadmitted; k++) {
+        adm_id(id, sizeof id, a, round, "admit", a->admitted[k]);
+        adm_complete(a, id, "succeeded");
+    }
+    for (int i = 0; i < a->requests; i++) {
+        adm_id(id, sizeof id, a, round, "unknown", i);
+        adm_complete(a, id, "canceled");
+    }
+    for (int k = 0; k < a->nadmitted; k++) { /* duplicates, while other threads still complete */
+        adm_id(id, sizeof id, a, round, "admit", a->admitted[k]);
+        adm_complete(a, id, "succeeded");
+    }
+}
+
+static void note_max(atomic_long *max, long value) {
+    long seen = atomic_load(max);
+    while (value > seen && !atomic_compare_exchange_weak(max, &seen, value)) {
+    }
+}
+
+/* CHURN: as in CPA, intercepts and completions at once: each admitted request is held a while,
+ * then completed (some twice); unknown IDs are completed in between. The host's own count of
+ * requests in flight goes up after the plugin admitted and down before it completes, so it never
+ * exceeds the plugin's: a maximum above max_concurrency means the plugin admitted too many. */
+static void adm_churn(adm_arg *a, int round) {
+    char id[96], unknown[96];
+    for (int i = 0; i < a->requests; i++) {
+        adm_id(id, sizeof id, a, round, "churn", i);
+        if (adm_intercept(a, id, adm_body(a, i)) == ADM_PASSED) {
+            note_max(&g_adm.max_in_flight, atomic_fetch_add(&g_adm.in_flight, 1) + 1);
+            host_work(a->hold_s);
+            atomic_fetch_sub(&g_adm.in_flight, 1);
+            adm_complete(a, id, "succeeded");
+            if (i % 2) adm_complete(a, id, "succeeded");
+        } else {
+            adm_complete(a, id, "rejected");
+        }
+        if (i % 3 == 0) {
+            adm_id(unknown, sizeof unknown, a, round, "churn-unknown", i);
+            adm_complete(a, unknown, "canceled");
+        }
+    }
+}
+
+static void adm_step(adm_arg *a, int round, enum adm_phase phase) {
+    if (phase == ADM_ADMIT) adm_admit(a, round);
+    else if (phase == ADM_AGAIN) adm_again(a, round);
+    else if (phase == ADM_COMPLETE) adm_complete_all(a, round);
+    else adm_churn(a, round);
+}
+
+static void *adm_thread(void *arg) {
+    adm_arg *a = arg;
+    for (int s = 0; s <= a->rounds * ADM_PHASES; s++) {
+        pthread_barrier_wait(a->step); /* all threads start the step at once */
+        adm_step(a, s / ADM_PHASES, (enum adm_phase)(s % ADM_PHASES));
+        pthread_barrier_wait(a->step); /* and all have finished it before the next */
+    }
+    return NULL;
+}
+
+static void adm_print_step(int round, enum adm_phase phase) {
+    printf("{\"mode\":\"admission\",\"round\":%d,\"phase\":\"%s\",\"passed\":%ld,\"busy\":%ld,\"blocked\":%ld,"
+           "\"other\":%ld,\"completions\":%ld,\"completion_errors\":%ld,\"max_in_flight\":%ld}\n",
+           round, adm_phase_names[phase], atomic_load(&g_adm.passed), atomic_load(&g_adm.busy),
+           atomic_load(&g_adm.blocked), atomic_load(&g_adm.other), atomic_load(&g_adm.completions),
+           atomic_load(&g_adm.completion_errors), atomic_load(&g_adm.max_in_flight));
+    fflush(stdout);
+    atomic_long *counts[] = {&g_adm.passed, &g_adm.busy, &g_adm.blocked, &g_adm.other, &g_adm.completions,
+                             &g_adm.completion_errors, &g_adm.in_flight, &g_adm.max_in_flight};
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) atomic_store(counts[i], 0); /* threads wait meanwhile */
+}
+
+/* plugin.register with REGFILE's request (the plugin's config_yaml is in it); 0 when accepted. */
+static int adm_register(plugin *p, const char *regfile) {
+    bytes reg = read_file(regfile), out;
+    int rc = call_plugin(p, "plugin.register", reg.p, reg.len, 0, &out);
+    int ok = rc == 0 && has(&out, "{\"ok\":true");
+    printf("{\"mode\":\"admission\",\"event\":\"register\",\"rc\":%d,\"ok\":%s}\n", rc, ok ? "true" : "false");
+    if (!ok) fprintf(stderr, "plugin.register: %.*s\n", (int)out.len, out.p ? out.p : "");
+    free(out.p);
+    free(reg.p);
+    return ok ? 0 : 1;
+}
+
+static int run_admission(int argc, char **argv) {
+    const char *so = argv[0], *regfile = argv[1];
+    int threads = atoi(argv[2]), requests = atoi(argv[3]), rounds = atoi(argv[4]);
+    if (threads < 1 || threads > 64 || requests < 1 || rounds < 0 || strlen(argv[5]) > 512 || strlen(argv[6]) > 512) {
+        fprintf(stderr, "admission: THREADS 1-64, REQUESTS >= 1, ROUNDS >= 0, bodies of at most 512 characters\n");
+        return 2;
+    }
+    plugin p;
+    g_keep_records = 0;
+    if (load_for_mode(&p, "admission", so) != 0) return 1;
+    if (adm_register(&p, regfile) != 0) {
+        close_plugin(&p);
+        return 1;
+    }
+    pthread_t tids[64];
+    adm_arg args[64];
+    pthread_barrier_t step;
+    pthread_barrier_init(&step, NULL, (unsigned)threads + 1);
+    double hold_s = argc >= 8 ? atof(argv[7]) / 1e9 : 20e-6;
+    for (int i = 0; i < threads; i++) {
+        args[i] = (adm_arg){.p = &p, .id = i, .requests = requests, .rounds = rounds, .body = argv[5],
+                            .blocked_body = argv[6], .hold_s = hold_s, .step = &step,
+                            .admitted = calloc((size_t)requests, sizeof(int)),
+                            .rejected = calloc((size_t)requests, sizeof(int))};
+        pthread_create(&tids[i], NULL, adm_thread, &args[i]);
+    }
+    double t0 = now_s();
+    for (int s = 0; s <= rounds * ADM_PHASES; s++) {
+        pthread_barrier_wait(&step);
+        pthread_barrier_wait(&step);
+        adm_print_step(s / ADM_PHASES, (enum adm_phase)(s % ADM_PHASES));
+    }
+    double secs = now_s() - t0;
+    for (int i = 0; i < threads; i++) {
+        pthread_join(tids[i], NULL);
+        free(args[i].admitted);
+        free(args[i].rejected);
+    }
+    pthread_barrier_destroy(&step);
+    close_plugin(&p);
+    long late = atomic_load(&g_late_calls);
+    printf("{\"mode\":\"admission\",\"event\":\"done\",\"threads\":%d,\"requests\":%d,\"rounds\":%d,\"seconds\":%.3f,"
+           "\"late_host_calls\":%ld}\n", threads, requests, rounds, secs, late);
+    return late ? 1 : 0;
+}
+
 /* ---- bench and cold start --------------------------------------------------------------------- */
 
 typedef struct {
@@ -819,6 +1053,7 @@ int main(int argc, char **argv) {
     if (argc == 8 && strcmp(argv[1], "race") == 0) return run_race(argv + 2);
     if (argc == 4 && strcmp(argv[1], "contend") == 0) return run_contend(argv[2], atoi(argv[3]));
     if (argc >= 7 && strcmp(argv[1], "bench") == 0) return run_bench(argc - 2, argv + 2);
+    if ((argc == 9 || argc == 10) && strcmp(argv[1], "admission") == 0) return run_admission(argc - 2, argv + 2);
     if (argc >= 3 && strcmp(argv[1], "coldstart") == 0) return run_coldstart(argc - 2, argv + 2);
     fprintf(stderr,
             "usage: %s script FILE [REPEAT]\n"
@@ -826,7 +1061,8 @@ int main(int argc, char **argv) {
             "       %s race SO M1 TEXT1 M2 TEXT2 DELAY_MS\n"
             "       %s contend SO CALLS\n"
             "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]\n"
-            "       %s coldstart SO [METHOD REQFILE]\n",
-            argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
+            "       %s coldstart SO [METHOD REQFILE]\n"
+            "       %s admission SO REGFILE THREADS REQUESTS ROUNDS BODY BLOCKED_BODY [HOLD_NS]\n",
+            argv[0], argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
     return 2;
 }
