@@ -460,8 +460,24 @@ class RequestInterceptor(Capability, key="request_interceptor"):
     ``pluginhost: request interceptor <id> failed: <error>`` and sends the request on as if the
     plugin had not been asked. To stop a request, answer ``Terminate`` with a status:
     ``cpa_sdk.termination.reject(403, "blocked")`` or ``terminate(status, body, headers=...)``.
+    A policy plugin that must never let a request through by accident sets ``fail_closed =
+    True``: then a failure in either hook answers the client itself (see ``fail_closed``).
     Calls arrive concurrently from many requests; keep shared state behind a lock
     (``cpa_sdk.admission.AdmissionSet`` for counting requests in flight).
+
+    A config CPA's ``plugin.register`` refuses (``ConfigError``, a ``PluginError`` from
+    ``on_configure``) leaves the plugin unloaded, so its policy does not run at all; a refused
+    reload keeps the previous config in force. Validate with ``cpa-sdk check -c config.yaml``.
+    """
+
+    fail_closed: ClassVar[bool] = False
+    """Whether a failure in ``intercept_request_before``/``_after`` stops the request.
+
+    ``False`` (CPA's behaviour): an exception is an error answer and CPA sends the request on.
+    ``True``: the SDK answers ``Terminate`` instead: a ``PluginError`` becomes its
+    ``http_status`` (503 when it has none below 600 and from 200) with its code and message as a JSON error body; any
+    other exception, and a request that does not decode, becomes 503 ``plugin_error``, logged
+    with its traceback.
     """
 
     @wire("request.intercept_before")

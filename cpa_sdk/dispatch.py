@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Final
 
-from cpa_sdk.capabilities import ResponseStreamInterceptor, WireMethod
+from cpa_sdk.capabilities import RequestInterceptor, ResponseStreamInterceptor, WireMethod
 from cpa_sdk.config import decode_config
 from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
@@ -26,6 +26,7 @@ from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import Host, HostTransport, _callback_id
 from cpa_sdk.plugin import Plugin
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
+from cpa_sdk.termination import reject
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
 
@@ -34,6 +35,7 @@ __all__ = ["Dispatcher"]
 Route = Callable[[bytes], tuple[int, bytes]]
 
 _LIFECYCLE: Final = ("plugin.register", "plugin.reconfigure")
+_INTERCEPTIONS: Final = ("request.intercept_before", "request.intercept_after")
 _UNKNOWN_CACHE_SIZE: Final = 256  # method names are few; garbage names must not grow memory
 
 
@@ -54,6 +56,9 @@ class Dispatcher:
         self._routes["plugin.shutdown"] = self._plugin_shutdown
         for method in plugin_class.wire_methods():
             self._routes[method.name] = self._route(method)
+        if issubclass(plugin_class, RequestInterceptor) and plugin_class.fail_closed:
+            for name in _INTERCEPTIONS:
+                self._routes[name] = self._failing_closed(name, self._routes[name])
 
     # -- the entry point ------------------------------------------------------------------------
 
@@ -234,6 +239,22 @@ class Dispatcher:
         return route
 
     # -- failures ---------------------------------------------------------------------------------
+
+    def _failing_closed(self, method: str, inner: Route) -> Route:
+        """``inner``, answering ``Terminate`` where it would fail (``RequestInterceptor.fail_closed``)."""
+
+        def route(raw: bytes) -> tuple[int, bytes]:
+            try:
+                return inner(raw)
+            except PluginError as exc:
+                status = exc.http_status if 200 <= exc.http_status <= 599 else 503
+                refusal = reject(status, exc.message, error_type=exc.code)
+            except BaseException as exc:  # noqa: BLE001 - the request must stop, the host must not
+                self._log_failure(f"{method} failed; the request is refused (fail_closed)", exc)
+                refusal = reject(503, f"request refused: plugin {self.plugin.loaded_id} failed", error_type="plugin_error")
+            return 0, ok_envelope(encode(refusal))
+
+        return route
 
     def _invalid_request(self, method: str, exc: WireDecodeError) -> tuple[int, bytes]:
         try:
