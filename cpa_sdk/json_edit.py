@@ -43,7 +43,7 @@ def set_top_level_string(body: bytes | None, key: str, value: str) -> bytes | No
 
 def set_top_level_json(body: bytes | None, key: str, value_json: str) -> bytes | None:
     """``set_top_level_string`` for any value, given as JSON text (written as it is)."""
-    quoted_key, member = _member(key, value_json)
+    quoted_keys, member = _member(key, value_json)
     body = body or b""
     start = _skip_bytes(body, 0)
     if start == len(body):
@@ -53,7 +53,7 @@ def set_top_level_json(body: bytes | None, key: str, value_json: str) -> bytes |
         return None
     if first != b"{":
         return b"{" + member + b"}" if _is_json(body) else None
-    if quoted_key not in body:
+    if not any(quoted in body for quoted in quoted_keys):
         # Fast path, and the common case: the key appears nowhere, so it goes in front of the
         # closing brace. One copy of the body, however large.
         end = len(body)
@@ -72,10 +72,13 @@ def _string_json(value: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _member(key: str, value_json: str) -> tuple[bytes, bytes]:
-    """``"key"`` and ``"key":value`` as bytes: plugins set the same few members on every call."""
+def _member(key: str, value_json: str) -> tuple[tuple[bytes, ...], bytes]:
+    """``"key"`` as a body may spell it (escaped, as Python writes it, and raw UTF-8, as Go
+    writes it) and ``"key":value``, as bytes: plugins set the same few members on every call."""
     quoted_key = json.dumps(key)
-    return quoted_key.encode(), (quoted_key + ":" + value_json).encode()
+    raw_key = json.dumps(key, ensure_ascii=False)
+    spellings = (quoted_key.encode(),) if raw_key == quoted_key else (quoted_key.encode(), raw_key.encode())
+    return spellings, (quoted_key + ":" + value_json).encode()
 
 
 def _skip_bytes(body: bytes, index: int) -> int:

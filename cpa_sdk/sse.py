@@ -68,6 +68,8 @@ class SSEDecoder:
 
     def feed(self, chunk: bytes) -> list[SSEEvent]:
         """The events that ``chunk`` completes, in order."""
+        if not chunk:
+            return []  # keeps a pending \r: an empty read between \r and \n is not a line end
         if self._pending_cr and chunk.startswith(b"\n"):
             chunk = chunk[1:]  # the \n of a \r\n pair split across chunks
         self._pending_cr = False

@@ -2,31 +2,23 @@
 
 from __future__ import annotations
 
-import re
-import sys
-import types
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from cpa_sdk.testing import PluginHarness
+from tests.docs.code_blocks import code_blocks, run_as_module
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
 def readme_plugin() -> Iterator[type]:
-    section = README.read_text().split("## A plugin", 1)[1]
-    source = re.search(r"```python\n(.*?)```", section, flags=re.S)
-    assert source is not None, "README's 'A plugin' section has no python block"
-    module = types.ModuleType("readme_plugin")
-    sys.modules[module.__name__] = module
-    try:
-        exec(compile(source.group(1), str(README), "exec"), module.__dict__)  # noqa: S102 - our own README
-        yield module.__dict__["CodexServiceTier"]
-    finally:
-        del sys.modules[module.__name__]
+    blocks = code_blocks(README.read_text(), after="## A plugin")
+    assert blocks, "README's 'A plugin' section has no python block"
+    with run_as_module(blocks[0], README, "readme_plugin") as module:
+        yield module.CodexServiceTier
 
 
 def test_readme_plugin_sets_the_priority_tier_and_keeps_the_rest(readme_plugin: type) -> None:
