@@ -12,6 +12,7 @@ import os
 
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.errors import PluginLoadError
+from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import HostTransport
 from cpa_sdk.plugin import Plugin
 
@@ -34,7 +35,19 @@ def import_plugin(target: str) -> type[Plugin]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise PluginLoadError(f"cannot import plugin module {module_name!r}: {exc}") from exc
+    except TypeError:
+        raise  # a plugin class that is not valid: its message says how to fix it
+    except Exception as exc:  # noqa: BLE001 - any failure of the module's own code
+        raise PluginLoadError(failure_message(f"importing plugin module {module_name!r} failed", exc)) from exc
     plugin_class = getattr(module, class_name, None)
+    if plugin_class is None:
+        defined = sorted(
+            name for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, Plugin) and value.__module__ == module.__name__
+        )
+        raise PluginLoadError(
+            f"module {module_name!r} has no {class_name!r}; its plugin classes: {', '.join(defined) or 'none'}"
+        )
     if not (isinstance(plugin_class, type) and issubclass(plugin_class, Plugin)):
         raise PluginLoadError(f"{target!r} is not a cpa_sdk.Plugin subclass")
     return plugin_class

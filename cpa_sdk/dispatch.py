@@ -47,6 +47,8 @@ class Dispatcher:
         self.plugin_class = plugin_class
         self.host = Host(transport)
         self.plugin = plugin_class(self.host)
+        self.raise_errors = False
+        """Let unexpected exceptions out of ``call`` (tests only: CPA must get an answer)."""
         self._pump = StreamPump(self.host, log_failure=self._log_failure)
         self._configure_lock = threading.Lock()
         self._last_lifecycle: tuple[bytes, bytes] | None = None
@@ -74,6 +76,8 @@ class Dispatcher:
         except WireDecodeError as exc:
             return self._invalid_request(method, exc)
         except BaseException as exc:  # noqa: BLE001 - plugin code must never take the host down
+            if self.raise_errors:
+                raise
             self._log_failure(f"{method} failed", exc)
             return 1, error_envelope("plugin_error", f"{type(exc).__name__}: {exc}")
 
@@ -150,7 +154,7 @@ class Dispatcher:
         if method.kind == "stream":
             return self._stream_route(method)
         if method.name == "response.intercept_stream_chunk" and _overrides_raw(self.plugin_class):
-            return self._raw_chunk_route()
+            return self._raw_chunk_route(method)
         handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
         request_class = method.request
         assert request_class is not None
@@ -171,8 +175,8 @@ class Dispatcher:
                 result = handler(request)
             if result is None or void:
                 return 0, EMPTY_OK
-            if response_class is not None and not isinstance(result, response_class):
-                raise TypeError(f"{name} handler returned {type(result).__name__}, expected {response_class.__name__}")
+            if response_class is not None:
+                _expect_type(result, response_class, f"{name} handler")
             return 0, encode(result, prefix=OK_PREFIX, suffix=OK_SUFFIX)
 
         return route
@@ -224,8 +228,10 @@ class Dispatcher:
 
         return route
 
-    def _raw_chunk_route(self) -> Route:
+    def _raw_chunk_route(self, method: WireMethod) -> Route:
         handler = self.plugin.intercept_stream_chunk_raw  # type: ignore[attr-defined]
+        response_class = method.response
+        assert response_class is not None
 
         def route(raw: bytes) -> tuple[int, bytes]:
             chunk = StreamChunkView(raw)
@@ -234,7 +240,10 @@ class Dispatcher:
                 result = handler(chunk)
             finally:
                 _callback_id.reset(token)
-            return 0, EMPTY_OK if result is None else ok_envelope(encode(result))
+            if result is None:
+                return 0, EMPTY_OK
+            _expect_type(result, response_class, "intercept_stream_chunk_raw")
+            return 0, ok_envelope(encode(result))
 
         return route
 
@@ -271,6 +280,11 @@ class Dispatcher:
     def _log_failure(self, message: str, exc: BaseException) -> None:
         text = "".join(traceback.format_exception(exc))
         self.host.log(failure_message(message, exc), level="error", plugin_id=self.plugin.loaded_id, traceback=text)
+
+
+def _expect_type(result: object, response_class: type, producer: str) -> None:
+    if not isinstance(result, response_class):
+        raise TypeError(f"{producer} returned {type(result).__name__}, expected {response_class.__name__} or None")
 
 
 def _overrides_raw(plugin_class: type) -> bool:

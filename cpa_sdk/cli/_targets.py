@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -12,7 +13,7 @@ import click
 from cpa_sdk.errors import PluginLoadError
 from cpa_sdk.plugin import Plugin
 
-__all__ = ["is_library", "load_plugin_class", "open_harness"]
+__all__ = ["current_directory_path", "is_library", "load_plugin_class", "open_harness"]
 
 
 def is_library(target: str) -> bool:
@@ -30,6 +31,20 @@ def load_plugin_class(target: str) -> type[Plugin[Any]]:
         return import_plugin(target)
     except (PluginLoadError, TypeError) as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def current_directory_path(target: str) -> list[str]:
+    """``[cwd]`` when ``target``'s package is in the current directory and nowhere on ``sys.path``.
+
+    ``check`` and ``call`` find a plugin in the directory they run in; ``build`` and ``package``
+    must too, and then the built plugin needs that directory on its own path.
+    """
+    top = target.partition(":")[0].partition(".")[0]
+    cwd = os.getcwd()
+    here = Path(cwd, top).is_dir() or Path(cwd, f"{top}.py").is_file()
+    if not top or not here or cwd in sys.path:
+        return []
+    return [] if importlib.util.find_spec(top) is not None else [cwd]
 
 
 def open_harness(target: str) -> Any:

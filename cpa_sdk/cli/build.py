@@ -11,6 +11,7 @@ import click
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError, build_plugin
 from cpa_sdk.cli import main
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
+from cpa_sdk.cli._targets import current_directory_path
 
 
 def _python_version(value: str | None) -> tuple[int, int] | None:
@@ -82,7 +83,7 @@ def build(
         click.echo(f"building {target} with Python {sys.version.split()[0]} ({sys.executable})", err=True)
     try:
         path = build_plugin(
-            target, out_dir, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths,
+            target, out_dir, plugin_id=plugin_id, entry=entry, extra_paths=(*extra_paths, *current_directory_path(target)),
             python_version=_python_version(python_version), log=log, bundle=bundle, include=include, exclude=exclude,
             options=options,
         )

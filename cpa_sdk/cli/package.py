@@ -12,6 +12,7 @@ from cpa_sdk.build import DEFAULT_ENTRY, BuildError
 from cpa_sdk.build.package import package_plugin
 from cpa_sdk.cli import main
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
+from cpa_sdk.cli._targets import current_directory_path
 
 
 @main.command()
@@ -82,7 +83,7 @@ def package(
         result = package_plugin(
             target, out_dir, version=version, goos=goos, goarch=goarch, versioned_name=versioned_name,
             registry=registry_entry, url_base=url_base, description=description, author=author, homepage=homepage,
-            license=license_, tags=tags, plugin_id=plugin_id, entry=entry, extra_paths=extra_paths, include=include,
+            license=license_, tags=tags, plugin_id=plugin_id, entry=entry, extra_paths=(*extra_paths, *current_directory_path(target)), include=include,
             exclude=exclude, options=options_from(goarch, runtime, cpython_source, glibc, full_stdlib), log=log,
         )
     except BuildError as exc:

@@ -101,21 +101,31 @@ class PluginHarness:
     """A plugin under test. ``plugin`` is a plugin class or the path of a built ``.so``.
 
     With ``strict`` (the default) a host callback the ``FakeHost`` was not told to expect fails
-    the call that made it.
+    the call that made it. With ``raise_errors`` an unexpected exception in the plugin's code
+    propagates out of the call, with its traceback, instead of becoming the ``plugin_error``
+    answer CPA would get (in-process only; ``PluginError`` is still an answer, as it is in CPA).
     """
 
     def __init__(
-        self, plugin: type[Plugin[Any]] | str | os.PathLike[str], *, host: FakeHost | None = None, strict: bool = True
+        self,
+        plugin: type[Plugin[Any]] | str | os.PathLike[str],
+        *,
+        host: FakeHost | None = None,
+        strict: bool = True,
+        raise_errors: bool = False,
     ) -> None:
         self.host = host if host is not None else FakeHost()
         self.strict = strict
         self._close: Callable[[], None]
         if isinstance(plugin, type):
             dispatcher = Dispatcher(plugin, self.host)
+            dispatcher.raise_errors = raise_errors
             self.dispatcher: Dispatcher | None = dispatcher
             self._transport: Callable[[str, bytes], tuple[int, bytes]] = dispatcher.call
             self._close = dispatcher.shutdown
         else:
+            if raise_errors:
+                raise ValueError("raise_errors needs the plugin class: a .so's exceptions stay in the library")
             from cpa_sdk.testing.library import SharedLibraryPlugin
 
             library = SharedLibraryPlugin(os.fspath(plugin), self.host)

@@ -1,7 +1,8 @@
 """pytest fixtures for plugin projects, registered through the ``pytest11`` entry point.
 
 ``cpa_host`` is a fresh ``FakeHost``; ``cpa_plugin(PluginClass, config=...)`` returns a
-registered ``PluginHarness`` wired to it and shuts it down after the test.
+registered ``PluginHarness`` wired to it and shuts it down after the test;
+``raise_errors=True`` lets the plugin's exceptions fail the test with their own traceback.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ def cpa_plugin(cpa_host: FakeHost) -> Iterator[Callable[..., PluginHarness]]:
     """Factory: ``cpa_plugin(MyPlugin, config={"fast": True})`` -> registered harness."""
     harnesses: list[PluginHarness] = []
 
-    def make(plugin: Any, *, config: ConfigInput = None, schema_version: int = SCHEMA_VERSION, register: bool = True) -> PluginHarness:
-        harness = PluginHarness(plugin, host=cpa_host)
+    def make(
+        plugin: Any,
+        *,
+        config: ConfigInput = None,
+        schema_version: int = SCHEMA_VERSION,
+        register: bool = True,
+        raise_errors: bool = False,
+    ) -> PluginHarness:
+        harness = PluginHarness(plugin, host=cpa_host, raise_errors=raise_errors)
         harnesses.append(harness)
         if register:
             harness.register(config, schema_version=schema_version)

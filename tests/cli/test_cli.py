@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -47,6 +48,32 @@ def test_call_missing_module_is_a_clear_error(runner: CliRunner) -> None:
     result = runner.invoke(main, ["call", "no_such_module:Plugin", "request.normalize", "{}"])
     assert result.exit_code == 1
     assert "cannot import plugin module 'no_such_module'" in result.output
+
+
+def test_a_module_that_fails_to_import_is_a_clear_error_with_where(runner: CliRunner, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "broken_plugin.py").write_text("SETTINGS = {}\nTIMEOUT = SETTINGS['timeout']\n")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(main, ["check", "broken_plugin:Plugin"])
+    assert result.exit_code == 1
+    assert "importing plugin module 'broken_plugin' failed: KeyError: 'timeout' at broken_plugin.py:2" in result.output
+    assert "Traceback" in result.output and "click" not in result.output
+
+
+def test_a_missing_class_is_named_with_the_classes_there_are(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["check", "reference_plugins.codex_service_tier:CodexServiceTeir"])
+    assert result.exit_code == 1
+    assert "module 'reference_plugins.codex_service_tier' has no 'CodexServiceTeir'; its plugin classes: CodexServiceTier" in result.output
+
+
+def test_build_finds_the_plugin_in_the_current_directory(runner: CliRunner, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    assert runner.invoke(main, ["new", "here-plugin", "-d", str(tmp_path / "proj")]).exit_code == 0
+    monkeypatch.chdir(tmp_path / "proj")
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
+    result = runner.invoke(main, ["build", "here_plugin.plugin:HerePlugin", "-o", str(tmp_path / "dist"), "-q"])
+    assert result.exit_code == 0, result.output
+    assert Path(result.stdout.strip()) == (tmp_path / "dist" / "here-plugin.so").resolve()
 
 
 def test_call_bad_json_and_broken_yaml(runner: CliRunner, tmp_path: Path) -> None:
@@ -129,11 +156,14 @@ def test_schema_of_models_and_methods(runner: CliRunner) -> None:
     assert unknown.exit_code == 1 and "unknown model or method" in unknown.output
 
 
-def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: Path) -> None:
-    target = tmp_path / "my-plugin"
-    result = runner.invoke(main, ["new", "my-plugin", "-d", str(target), "--author", "alice"])
+@pytest.mark.parametrize(("plugin_id", "package"), [("my-plugin", "my_plugin"), ("class", "class_plugin"), ("json", "json_plugin")])
+def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: Path, plugin_id: str, package: str) -> None:
+    # "class" is a keyword and "json" a standard module: neither can be the package's name.
+    target = tmp_path / plugin_id
+    result = runner.invoke(main, ["new", plugin_id, "-d", str(target), "--author", "alice"])
     assert result.exit_code == 0, result.output
-    assert (target / "my_plugin" / "plugin.py").is_file()
+    assert (target / package / "plugin.py").is_file()
+    assert "pip install -e '.[test]'" in result.output
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(Path(__file__).resolve().parents[2])])}
     # The scaffold's tests use the cpa_plugin fixture, which the installed cpa-sdk registers
     # through the pytest11 entry point: no -p flag, exactly as in a user's project.
@@ -141,6 +171,20 @@ def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: P
                            cwd=target, env=env, capture_output=True, text=True, timeout=120)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout
+
+
+def test_the_scaffold_and_the_sdk_declare_pytest(runner: CliRunner, tmp_path: Path) -> None:
+    # `pip install -e '.[test]'` must bring pytest, or a global pytest runs without cpa_sdk.
+    assert runner.invoke(main, ["new", "x", "-d", str(tmp_path / "x")]).exit_code == 0
+    project = tomllib.loads((tmp_path / "x" / "pyproject.toml").read_text())["project"]
+    assert project["optional-dependencies"]["test"] == ["cpa-sdk[testing]"]
+    sdk = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())["project"]
+    assert any(req.startswith("pytest") for req in sdk["optional-dependencies"]["testing"])
+
+
+def test_new_refuses_an_id_cpa_would_read_as_versioned(runner: CliRunner) -> None:
+    result = runner.invoke(main, ["new", "foo-v2"])
+    assert result.exit_code == 2 and "would load as 'foo'" in result.output
 
 
 def test_new_refuses_invalid_ids_and_non_empty_directories(runner: CliRunner, tmp_path: Path) -> None:

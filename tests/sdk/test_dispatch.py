@@ -190,3 +190,17 @@ def test_call_result_assertion_helpers(harness: PluginHarness) -> None:
         denied.expect_error(rc=1)
     with pytest.raises(AssertionError, match="expected an ok answer"):
         denied.expect_ok()
+
+
+def test_raise_errors_lets_a_plugin_bug_fail_the_test_with_its_traceback() -> None:
+    harness = PluginHarness(Normalizer, raise_errors=True)
+    harness.register({"text": "!"})
+    with pytest.raises(RuntimeError, match="exploded"):
+        normalize(harness, "boom")
+    assert normalize(harness, "denied")[1]["error"]["code"] == "denied"  # PluginError is an answer still
+    assert harness.host.calls_to("host.log") == []
+
+
+def test_raise_errors_needs_the_class() -> None:
+    with pytest.raises(ValueError, match="raise_errors needs the plugin class"):
+        PluginHarness("/nonexistent/plugin.so", raise_errors=True)

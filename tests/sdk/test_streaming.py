@@ -158,6 +158,8 @@ def test_raw_stream_chunk_interceptor_reads_fields_lazily() -> None:
                 return StreamChunkInterceptResponse(headers={"X-Seen": [chunk.request_id]})
             if chunk.body == b"drop":
                 return StreamChunkInterceptResponse(drop_chunk=True)
+            if chunk.body == b"bytes":
+                return chunk.body  # type: ignore[return-value]  # a mistake an author makes
             return StreamChunkInterceptResponse(body=(chunk.body or b"").upper())
 
     with PluginHarness(Upper) as h:
@@ -171,6 +173,10 @@ def test_raw_stream_chunk_interceptor_reads_fields_lazily() -> None:
         assert h.call("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 1, "Body": "ZHJvcA=="}).drop_chunk is True
         bad = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 2, "Body": "e30"})
         assert bad.rc == 1 and "illegal base64" in bad.error["message"]
+        wrong = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 3, "Body": "Ynl0ZXM="})
+        assert wrong.rc == 1 and wrong.error["message"] == (
+            "TypeError: intercept_stream_chunk_raw returned bytes, expected StreamChunkInterceptResponse or None"
+        )
     assert seen[:2] == [("r", -1, None, ""), ("r", 0, b"data", "7")]
 
 
