@@ -8,7 +8,10 @@ over its own path and a callable that performs host callbacks.
 from __future__ import annotations
 
 import importlib
+import json
 import os
+import sys
+from pathlib import Path
 
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.errors import PluginLoadError
@@ -16,14 +19,37 @@ from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import HostTransport
 from cpa_sdk.plugin import Plugin
 
-__all__ = ["import_plugin", "load", "plugin_id_from_path"]
+__all__ = ["bundled_version", "import_plugin", "load", "plugin_id_from_path"]
 
 
 def load(so_path: str, target: str, host_call: HostTransport) -> Dispatcher:
     """Create the dispatcher that serves the plugin loaded from ``so_path``."""
     dispatcher = Dispatcher(import_plugin(target), host_call)
     dispatcher.plugin.loaded_id = plugin_id_from_path(so_path) or dispatcher.plugin_class.plugin_id
+    dispatcher.registered_version = bundled_version(dispatcher.plugin_class)
     return dispatcher
+
+
+def bundled_version(plugin_class: type) -> str:
+    """The version a bundle was built as (``cpa-sdk package --version``), empty outside bundles.
+
+    CPA's store names the installed file after the package's version; the plugin registers the
+    same one, so CPA's management API and the file never disagree. A bundle's code runs from
+    ``<payload>/site/``, its manifest beside that (``cpa_sdk/build/bundle.py``). The plugin's
+    module says which payload: two versions of one plugin in a process share the first one's SDK.
+    """
+    module_file = getattr(sys.modules.get(plugin_class.__module__), "__file__", None)
+    if not module_file:
+        return ""
+    for directory in Path(module_file).resolve().parents:
+        manifest = directory.parent / "cpa_bundle.json"
+        if directory.name == "site" and manifest.is_file():
+            try:
+                version = json.loads(manifest.read_text()).get("version", "")
+            except (OSError, ValueError, AttributeError):
+                return ""
+            return version if isinstance(version, str) else ""
+    return ""
 
 
 def import_plugin(target: str) -> type[Plugin]:

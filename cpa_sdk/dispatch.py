@@ -49,6 +49,8 @@ class Dispatcher:
         self.plugin = plugin_class(self.host)
         self.raise_errors = False
         """Let unexpected exceptions out of ``call`` (tests only: CPA must get an answer)."""
+        self.registered_version = ""
+        """The version registered instead of the class's: a bundle's packaged version."""
         self._pump = StreamPump(self.host, log_failure=self._log_failure)
         self._configure_lock = threading.Lock()
         self._last_lifecycle: tuple[bytes, bytes] | None = None
@@ -136,9 +138,10 @@ class Dispatcher:
             self.host.log(warning, level="warn", plugin_id=self.plugin.loaded_id)
         self.plugin.on_configure(config)
         self.plugin._config = config
-        registration = Registration(
-            schema_version=answer, metadata=cls.metadata(), capabilities=cls.capability_flags()
-        )
+        metadata = cls.metadata()
+        if self.registered_version:
+            metadata = metadata.model_copy(update={"version": self.registered_version})
+        registration = Registration(schema_version=answer, metadata=metadata, capabilities=cls.capability_flags())
         return ok_envelope(encode(registration))
 
     def _plugin_shutdown(self, raw: bytes) -> tuple[int, bytes]:

@@ -253,7 +253,7 @@ def package_plugin(
         raise BuildError(f"{target} declares no version: set the class attribute version = '0.1.0' or pass --version")
     version = normalize_version(version or declared)
     if declared and normalize_version(declared) != version:
-        log(f"note: the plugin registers version {declared!r} but is packaged as {version!r}")
+        log(f"note: the class says version {declared!r}; the package, and the plugin's registration, say {version!r}")
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
