@@ -3,7 +3,7 @@
     python benchmarks/run.py                       # defaults: see --help
     python benchmarks/run.py --target pkg.mod:MyNormalizer --calls 20000
 
-Everything goes through the C test host (tests/abi/host/cpa_test_host.c), which loads plugins the
+Everything goes through the C test host (cpa_sdk/testing/host/cpa_test_host.c), which loads plugins the
 way CPA does. Prints a markdown report: machine, per-call cost and throughput with 1 and 2 host
 threads, cold start in fresh processes, and the targets. Numbers are medians of --repeat runs;
 compare them only within one report.
@@ -29,7 +29,7 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-HOST_SOURCE = ROOT / "tests" / "abi" / "host" / "cpa_test_host.c"
+HOST_SOURCE = ROOT / "cpa_sdk" / "testing" / "host" / "cpa_test_host.c"
 DEFAULT_BODY = ROOT.parent / "shared" / "vectors" / "bench-responses-body.json"
 DEFAULT_TARGET = "reference_plugins.codex_service_tier:CodexServiceTier"
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))

@@ -1,7 +1,8 @@
 """The C test host, for ``tests/abi`` and ``tests/reference`` alike: compiled, and run on scripts.
 
-The host (``tests/abi/host/cpa_test_host.c``; its header comment documents the script lines and
-the output) loads plugin ``.so`` files as CPA does and never links libpython. A conftest makes
+The host (``cpa_sdk/testing/host/cpa_test_host.c``, shipped with the SDK for ``cpa-sdk verify``;
+its header comment documents the script lines and the output) loads plugin ``.so`` files as CPA
+does and never links libpython. A conftest makes
 the session fixture ``c_host`` visible with ``from tests.c_host import c_host``.
 """
 
@@ -15,17 +16,9 @@ from typing import Any, Final
 
 import pytest
 
-HOST_SOURCE: Final = Path(__file__).resolve().parent / "abi" / "host" / "cpa_test_host.c"
+from cpa_sdk.testing.native_host import HOST_SOURCE, compile_host  # noqa: F401  (re-exported for the tests)
+
 TIMEOUT: Final = 300  # seconds; a deadlock fails the test instead of hanging the suite
-
-
-def compile_host(binary: Path) -> Path:
-    """Compile the host into ``binary`` with gcc (a missing gcc fails: CI always has one)."""
-    command = ["gcc", "-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(binary), str(HOST_SOURCE),
-               "-ldl", "-lpthread"]
-    proc = subprocess.run(command, capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, f"{' '.join(command)} failed:\n{proc.stderr}"
-    return binary
 
 
 def script_text(data: bytes) -> str:

@@ -1,6 +1,6 @@
 """Builds the C test host (``tests/c_host.py`` runs it) and the plugin ``.so`` files once per session.
 
-The host (``host/cpa_test_host.c``) loads plugins as CPA does and never links libpython. The
+The host (``cpa_sdk/testing/host/cpa_test_host.c``) loads plugins as CPA does and never links libpython. The
 plugins are built with ``cpa_sdk.build`` from the stand-in entry ``echo_entry:load`` and the
 endpoints in ``standins.py``, plus a few deliberately broken ones.
 """

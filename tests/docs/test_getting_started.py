@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cpa_sdk.testing.native_host import compile_host
+
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "docs" / "getting-started.md"
 
@@ -46,8 +48,7 @@ def test_tutorial_runs_verbatim_and_the_built_library_loads_in_a_c_host(tmp_path
     assert json.loads(base64.b64decode(answer["result"]["Body"])) == {"model": "gpt", "user": "alice"}
 
     library = cwd / "dist" / "greeting-plugin.so"
-    host = tmp_path / "cpa_test_host"
-    subprocess.run(["gcc", "-O2", "-o", str(host), str(ROOT / "tests/abi/host/cpa_test_host.c"), "-ldl", "-lpthread"], check=True)
+    host = compile_host(tmp_path / "cpa_test_host")
     config = base64.b64encode(b"user: bob\n").decode()
     script = tmp_path / "script.txt"
     script.write_text(

@@ -2,7 +2,7 @@
 
 The same vectors as in-process (``golden.port_replay``), checked by the same code
 (``golden.check_answers``, ``golden.assert_host_calls``); here the answers come from
-``tests/abi/host/cpa_test_host.c``, which loads the ``.so`` as CPA does, answers host callbacks
+``cpa_sdk/testing/host/cpa_test_host.c``, which loads the ``.so`` as CPA does, answers host callbacks
 from the script's ``hostreply`` lines and records them. One host process per example.
 
 The host answers every callback to a method with the last ``hostreply`` for it. Which reply each

@@ -57,7 +57,8 @@ from pathlib import Path
 from typing import IO, Any, Final, Literal
 
 from cpa_sdk.build.target import Target
-from tests.c_host import HOST_SOURCE, TIMEOUT, HostRun
+from cpa_sdk.testing.native_host import FLAGS, HOST_SOURCE, LIBRARIES
+from tests.c_host import TIMEOUT, HostRun
 
 REPO: Final = Path(__file__).resolve().parents[2]
 ROOTS_CACHE: Final = REPO / ".cache" / "roots"
@@ -390,7 +391,7 @@ def compile_host(target: Target, out: Path) -> Path:
     """The C test host built by zig for ``target`` (glibc 2.17 by default): one binary that runs in
     every root of its architecture, as CPA's own release binaries do. Same flags as
     ``tests.c_host.compile_host``, whose gcc build only runs on glibcs as new as this machine's."""
-    return _zig(target, ["-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror", str(HOST_SOURCE), "-ldl", "-lpthread"],
+    return _zig(target, [*FLAGS, str(HOST_SOURCE), *LIBRARIES],
                 out)
 
 
