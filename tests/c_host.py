@@ -16,15 +16,9 @@ from typing import Any, Final
 
 import pytest
 
-from cpa_sdk.testing.native_host import HOST_SOURCE, compile_host  # noqa: F401  (re-exported for the tests)
+from cpa_sdk.testing.native_host import HOST_SOURCE, compile_host, script_text  # noqa: F401  (re-exported for the tests)
 
 TIMEOUT: Final = 300  # seconds; a deadlock fails the test instead of hanging the suite
-
-
-def script_text(data: bytes) -> str:
-    """``data`` as a script TEXT field: printable ASCII as is, every other byte, ``\\`` and ``@``
-    (so no field reads as ``@null``, ``@empty`` or ``@rc1``) as ``\\xHH``."""
-    return "".join(chr(b) if 0x20 <= b < 0x7F and b not in b"\\@" else f"\\x{b:02x}" for b in data)
 
 
 def host_bytes(text: str | None) -> bytes:
