@@ -10,10 +10,8 @@ from __future__ import annotations
 import dataclasses
 import http.server
 import importlib
-import inspect
 import json
 import os
-import pkgutil
 import re
 import shutil
 import socket
@@ -195,29 +193,18 @@ class PluginSpec:
 
 
 def discover_reference_plugins() -> dict[str, PluginSpec]:
-    """Every plugin class defined in ``reference_plugins`` (import errors propagate)."""
+    """Every reference plugin, by plugin ID: the catalog's (``tests/reference/test_catalog.py``
+    proves it holds every plugin module and package of ``reference_plugins``)."""
     sys.path.insert(0, str(REPO)) if str(REPO) not in sys.path else None
-    from cpa_sdk import Plugin
+    from reference_plugins import catalog
 
-    import reference_plugins
-
-    found: dict[str, PluginSpec] = {}
-    for info in pkgutil.iter_modules(reference_plugins.__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"reference_plugins.{info.name}")
-        for _, cls in inspect.getmembers(module, inspect.isclass):
-            if cls.__module__ != module.__name__ or not issubclass(cls, Plugin) or cls is Plugin:
-                continue
-            plugin_id = getattr(cls, "plugin_id", "")
-            if plugin_id:
-                found[plugin_id] = PluginSpec(f"{module.__name__}:{cls.__name__}", plugin_id, cls)
-    return found
+    return {cls.plugin_id: PluginSpec(catalog.target(name), cls.plugin_id, cls) for name, cls in catalog.PLUGINS.items()}
 
 
 TEST_PLUGIN_SPECS = {
     "raising-normalizer": "tests.conformance.plugins.raising_normalizer:RaisingNormalizer",
     "candidate-probe": "tests.conformance.plugins.candidate_probe:CandidateProbe",
+    "interceptor-outcomes": "tests.conformance.plugins.interceptor_outcomes:InterceptorOutcomes",
 }
 
 
@@ -515,8 +502,10 @@ MANAGEMENT_KEY = "conformance-management-key"
 class CPAServer:
     """One CPA process on 127.0.0.1 with a config the test wrote. Use as a context manager."""
 
-    def __init__(self, build: CPABuild, workdir: Path, config: dict[str, Any], sink: OutboundSink) -> None:
+    def __init__(self, build: CPABuild, workdir: Path, config: dict[str, Any], sink: OutboundSink,
+                 env: Mapping[str, str] | None = None) -> None:
         self.build = build
+        self.extra_env = dict(env or {})  # added to (or overriding) the minimal environment
         self.workdir = workdir
         self.port = int(config["port"])
         self.config_path = workdir / "config.yaml"
@@ -548,6 +537,7 @@ class CPAServer:
         for key in ("LD_LIBRARY_PATH", "PYTHONHOME", "VIRTUAL_ENV"):
             if key in os.environ:
                 env[key] = os.environ[key]
+        env.update(self.extra_env)
         log = self.log_path.open("wb")
         self._proc = subprocess.Popen(
             [str(self.build.server), "-config", str(self.config_path), "-local-model"],
