@@ -26,7 +26,6 @@ from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import Host, HostTransport, _callback_id
 from cpa_sdk.plugin import Plugin
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
-from cpa_sdk.termination import reject
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
 
@@ -254,6 +253,7 @@ class Dispatcher:
 
     def _failing_closed(self, method: str, inner: Route) -> Route:
         """``inner``, answering ``Terminate`` where it would fail (``RequestInterceptor.fail_closed``)."""
+        from cpa_sdk.termination import reject  # only such plugins pay for the interception models
 
         def route(raw: bytes) -> tuple[int, bytes]:
             try:
