@@ -21,7 +21,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -392,10 +392,19 @@ class UpstreamRequest:
         return json.loads(self.body)
 
 
-class FakeCodexUpstream:
-    """A Responses/Codex upstream on 127.0.0.1 that records requests and answers one reply."""
+@dataclasses.dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
 
-    def __init__(self) -> None:
+
+class RecordingServer:
+    """An HTTP server on 127.0.0.1 that records each POST on arrival and answers ``respond(request)``.
+
+    ``respond`` runs on the request's own thread, so it may block (a held upstream)."""
+
+    def __init__(self, name: str, respond: Callable[[UpstreamRequest], Reply]) -> None:
         self.requests: list[UpstreamRequest] = []
         self._lock = threading.Lock()
         owner = self
@@ -406,20 +415,17 @@ class FakeCodexUpstream:
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
+                request = UpstreamRequest("POST", self.path,
+                                                  {k.lower(): v for k, v in self.headers.items()}, body)
                 with owner._lock:
-                    owner.requests.append(UpstreamRequest(
-                        "POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                model = "gpt-5.5"
-                try:
-                    model = str(json.loads(body).get("model") or model)
-                except ValueError:
-                    pass
-                payload = _codex_sse(model)
-                self.send_response(200)
-                self.send_header("Content-Type", "text/event-stream")
-                self.send_header("Content-Length", str(len(payload)))
+                    owner.requests.append(request)
+                reply = respond(request)
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.body)))
                 self.end_headers()
-                self.wfile.write(payload)
+                self.wfile.write(reply.body)
 
             def do_GET(self) -> None:  # noqa: N802
                 self.send_response(404)
@@ -432,11 +438,18 @@ class FakeCodexUpstream:
         self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-upstream", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
 
     def url(self, path: str = "") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.requests)
+
+    def snapshot(self) -> list[UpstreamRequest]:
+        with self._lock:
+            return list(self.requests)
 
     def take(self) -> list[UpstreamRequest]:
         with self._lock:
@@ -446,6 +459,23 @@ class FakeCodexUpstream:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def codex_reply(request: UpstreamRequest) -> Reply:
+    """A Codex/Responses upstream's successful SSE answer, for the model the request names."""
+    model = "gpt-5.5"
+    try:
+        model = str(request.json().get("model") or model)
+    except ValueError:
+        pass
+    return Reply(200, {"Content-Type": "text/event-stream"}, _codex_sse(model))
+
+
+class FakeCodexUpstream(RecordingServer):
+    """A Responses/Codex upstream on 127.0.0.1 that records requests and answers every one."""
+
+    def __init__(self) -> None:
+        super().__init__("fake-upstream", codex_reply)
 
 
 def _codex_sse(model: str) -> bytes:

@@ -15,8 +15,6 @@ variables point at harness.OutboundSink, which refuses and records any outbound 
 
 from __future__ import annotations
 
-import dataclasses
-import http.server
 import json
 import threading
 import time
@@ -65,80 +63,7 @@ def header(headers: dict[str, str], name: str) -> str:
 # -- local fakes ------------------------------------------------------------------------------------
 
 
-@dataclasses.dataclass
-class Reply:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-class RecordingServer:
-    """An HTTP server on 127.0.0.1 that records each POST on arrival and answers ``respond(request)``.
-
-    ``respond`` runs on the request's own thread, so it may block (a held upstream)."""
-
-    def __init__(self, name: str, respond: Callable[[harness.UpstreamRequest], Reply]) -> None:
-        self.requests: list[harness.UpstreamRequest] = []
-        self._lock = threading.Lock()
-        owner = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server API
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length) if length else b""
-                request = harness.UpstreamRequest("POST", self.path,
-                                                  {k.lower(): v for k, v in self.headers.items()}, body)
-                with owner._lock:
-                    owner.requests.append(request)
-                reply = respond(request)
-                self.send_response(reply.status)
-                for key, value in reply.headers.items():
-                    self.send_header(key, value)
-                self.send_header("Content-Length", str(len(reply.body)))
-                self.end_headers()
-                self.wfile.write(reply.body)
-
-            def do_GET(self) -> None:  # noqa: N802
-                self.send_response(404)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self.port = int(self._server.server_address[1])
-        threading.Thread(target=self._server.serve_forever, name=name, daemon=True).start()
-
-    def url(self, path: str = "") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def count(self) -> int:
-        with self._lock:
-            return len(self.requests)
-
-    def snapshot(self) -> list[harness.UpstreamRequest]:
-        with self._lock:
-            return list(self.requests)
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-
-def codex_reply(request: harness.UpstreamRequest) -> Reply:
-    model = "gpt-5.5"
-    try:
-        model = str(request.json().get("model") or model)
-    except ValueError:
-        pass
-    return Reply(200, {"Content-Type": "text/event-stream"}, harness._codex_sse(model))
-
-
-class HeldCodexUpstream(RecordingServer):
+class HeldCodexUpstream(harness.RecordingServer):
     """A Codex upstream that, while ``holding`` is set, keeps every request open until ``release()``."""
 
     def __init__(self) -> None:
@@ -147,10 +72,10 @@ class HeldCodexUpstream(RecordingServer):
         self.holding.set()
         super().__init__("held-codex", self._respond)
 
-    def _respond(self, request: harness.UpstreamRequest) -> Reply:
+    def _respond(self, request: harness.UpstreamRequest) -> harness.Reply:
         if self.holding.is_set():
             self._released.wait(HOLD_LIMIT)
-        return codex_reply(request)
+        return harness.codex_reply(request)
 
     def release(self) -> None:
         self.holding.clear()
@@ -164,8 +89,8 @@ class HeldCodexUpstream(RecordingServer):
 RATE_LIMIT_BODY = json.dumps({"error": {"type": "rate_limit_error", "message": "fake codex: slow down"}}).encode()
 
 
-def rate_limited(request: harness.UpstreamRequest) -> Reply:
-    return Reply(429, {"Content-Type": "application/json"}, RATE_LIMIT_BODY)
+def rate_limited(request: harness.UpstreamRequest) -> harness.Reply:
+    return harness.Reply(429, {"Content-Type": "application/json"}, RATE_LIMIT_BODY)
 
 
 TAVILY_ANSWER = "cpa-sdk builds CLIProxyAPI plugins in Python."
@@ -175,9 +100,9 @@ TAVILY_RESULTS = [
 ]
 
 
-def tavily_reply(request: harness.UpstreamRequest) -> Reply:
+def tavily_reply(request: harness.UpstreamRequest) -> harness.Reply:
     body = json.dumps({"query": request.json().get("query"), "answer": TAVILY_ANSWER, "results": TAVILY_RESULTS})
-    return Reply(200, {"Content-Type": "application/json"}, body.encode())
+    return harness.Reply(200, {"Content-Type": "application/json"}, body.encode())
 
 
 @pytest.fixture
@@ -309,7 +234,7 @@ def test_interceptor_raise_fails_open_and_terminate_stops(cpa: harness.CPABuild,
     to the client and the upstream never sees that request."""
     plugin_id = "interceptor-outcomes"
     paths = require_built(artifacts, plugin_id)
-    upstream = RecordingServer("codex", codex_reply)
+    upstream = harness.RecordingServer("codex", harness.codex_reply)
     work = tmp_path / "run-interceptor"
     harness.install_plugins(paths, work / "plugins", [plugin_id])
     config = harness.server_config(harness.free_port(), work, {plugin_id: {"enabled": True}},
@@ -411,8 +336,8 @@ def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, ar
     web_search_tool_result and text, buffered and streamed."""
     plugin_id = "claude-web-search-router"
     paths = require_built(artifacts, plugin_id)
-    codex = RecordingServer("codex-429", rate_limited)
-    tavily = RecordingServer("tavily", tavily_reply)
+    codex = harness.RecordingServer("codex-429", rate_limited)
+    tavily = harness.RecordingServer("tavily", tavily_reply)
     work = tmp_path / "run-web-search"
     harness.install_plugins(paths, work / "plugins", [plugin_id])
     config = harness.server_config(harness.free_port(), work, {
