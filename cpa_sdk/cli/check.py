@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import sys
 from pathlib import Path
 
 import click
@@ -15,6 +14,7 @@ from cpa_sdk.cli import main
 from cpa_sdk._bridge import plugin_id_from_path
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import is_library, open_harness
+from cpa_sdk.cli._verdict import conclude
 from cpa_sdk.plugin import PLUGIN_ID_PATTERN, SCHEMA_VERSION
 
 CANONICAL_FORMATS = frozenset({"openai", "openai-response", "claude", "gemini", "codex", "antigravity", "interactions"})
@@ -64,21 +64,12 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
                 click.echo(f"config {source}: accepted")
     finally:
         harness.close()
-    if strict:
-        problems += warnings
-        warnings = []
     if plugin_id:
         if not PLUGIN_ID_PATTERN.match(plugin_id):
             problems.append(f"plugin ID {plugin_id!r} does not match {PLUGIN_ID_PATTERN.pattern}")
         elif re.search(r"-v[0-9]", plugin_id):
             warnings.append(f"plugin ID {plugin_id!r} contains '-v<digit>': CPA reads the tail as a version")
-    for warning in warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for problem in problems:
-        click.secho(f"problem: {problem}", fg="red", err=True)
-    if problems:
-        sys.exit(1)
-    click.secho("ok: CPA will accept this plugin", fg="green")
+    conclude(problems, warnings, strict=strict, ok="CPA will accept this plugin")
 
 
 def _loaded_id(target: str, harness: Any) -> str:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from cpa_sdk.build.bundle import read_bundle
 from cpa_sdk.build.lazy_imports import unbundled_lazy_imports
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.cli import main
+from cpa_sdk.cli._verdict import conclude
 from cpa_sdk.plugin import SCHEMA_VERSION
 from cpa_sdk.testing.native_host import IsolatedRun, run_isolated, script_text
 
@@ -51,15 +51,7 @@ def verify(library: str, config_file: str | None, calls: tuple[tuple[str, str], 
     lines += [f"call p {method} {script_text(request.encode())}" for method, request in calls]
     run = run_isolated([*lines, "unload p"])
     _report(run, problems, warnings, bundled=bundle is not None)
-    if strict:
-        problems, warnings = problems + warnings, []
-    for warning in warnings:
-        click.secho(f"warning: {warning}", fg="yellow", err=True)
-    for problem in problems:
-        click.secho(f"problem: {problem}", fg="red", err=True)
-    if problems:
-        sys.exit(1)
-    click.secho("ok: the plugin runs with nothing but what it carries", fg="green")
+    conclude(problems, warnings, strict=strict, ok="the plugin runs with nothing but what it carries")
 
 
 def _bundle_or_none(library: str) -> Any:
