@@ -128,9 +128,10 @@ def _next_line_end(buffer: bytes, start: int) -> tuple[int, int]:
     return (lf, 1) if lf >= 0 else (-1, 0)
 
 
-def iter_events(chunks: Iterable[bytes]) -> Iterator[SSEEvent]:
-    """Every complete event in a stream given as chunks (for example a ``ModelStream``)."""
+def iter_events(chunks: bytes | Iterable[bytes]) -> Iterator[SSEEvent]:
+    """Every complete event in a stream given as chunks (for example a ``ModelStream``), or in
+    one chunk given as bytes (a stream-chunk ``Body``): iterating bytes would give integers."""
     decoder = SSEDecoder()
-    for chunk in chunks:
+    for chunk in (chunks,) if isinstance(chunks, bytes | bytearray) else chunks:
         yield from decoder.feed(chunk)
     decoder.close()

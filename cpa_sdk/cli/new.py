@@ -5,9 +5,11 @@ from __future__ import annotations
 import keyword
 import re
 import sys
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from string import Template
+from typing import Final
 
 import click
 
@@ -20,9 +22,46 @@ _FILES = {
     "pyproject.toml": "pyproject.toml.tmpl",
     "README.md": "README.md.tmpl",
     "{package}/__init__.py": None,
-    "{package}/plugin.py": "plugin.py.tmpl",
-    "tests/test_plugin.py": "test_plugin.py.tmpl",
+    "{package}/plugin.py": "{capability}.plugin.py.tmpl",
+    "tests/test_plugin.py": "{capability}.test_plugin.py.tmpl",
 }
+
+
+@dataclass(frozen=True)
+class _Scaffold:
+    """What the shared README says for one capability: its config keys and a note."""
+
+    config: str  # the lines under ``enabled: true`` in CPA's plugins.configs.<id> block
+    notes: str = ""  # Markdown after the config block, starting with a blank line
+
+
+CAPABILITIES: Final = {
+    "normalizer": _Scaffold("      user: alice"),
+    "interceptor": _Scaffold(
+        "      keyword: forbidden",
+        "\nRequests whose body contains `forbidden` get a 403 from CPA and never reach an upstream.\n"
+        "CPA fails open: an exception in the plugin would not block them (see `fail_closed` in\n"
+        "`${package}/plugin.py`).\n",
+    ),
+    "scheduler": _Scaffold(
+        "      provider: codex",
+        "\nCPA asks only the highest-priority scheduler plugin. When no candidate auth is of the\n"
+        "configured provider, CPA's built-in scheduler picks.\n",
+    ),
+    "executor": _Scaffold(
+        "      model: echo",
+        "\nThen ask for the model `echo` with an OpenAI chat-completions or Claude messages client:\n\n"
+        "    curl http://localhost:8317/v1/chat/completions -H 'Authorization: Bearer <key>' \\\n"
+        "      -d '{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'\n",
+    ),
+    "stream-interceptor": _Scaffold(
+        '      word: secret\n      mask: "[redacted]"',
+        "\nIt uses `request.complete` to drop per-request state, so it needs a CPA speaking RPC schema 2\n"
+        "or newer (CPA v7.2.140 speaks schema 3).\n",
+    ),
+}
+"""``cpa-sdk new --capability`` choices; each has ``<name>.plugin.py.tmpl`` and
+``<name>.test_plugin.py.tmpl`` in ``templates``."""
 
 
 def importable_package_name(plugin_id: str) -> str:
@@ -40,8 +79,16 @@ def importable_package_name(plugin_id: str) -> str:
 @click.argument("plugin_id")
 @click.option("-d", "--directory", type=click.Path(file_okay=False), help="Where to create it (default: ./PLUGIN_ID).")
 @click.option("--author", default="me", show_default=True, help="Author for the metadata and the repository URL.")
-def new(plugin_id: str, directory: str | None, author: str) -> None:
-    """Create a plugin project named PLUGIN_ID (also the .so file name CPA will load)."""
+@click.option(
+    "--capability",
+    type=click.Choice(list(CAPABILITIES)),
+    default="normalizer",
+    show_default=True,
+    help="What the plugin does: rewrite requests, stop them, pick auths, run a model, or rewrite streamed chunks.",
+)
+def new(plugin_id: str, directory: str | None, author: str, capability: str) -> None:
+    """Create a plugin project named PLUGIN_ID (also the .so file name CPA will load), with
+    tests that pass from the first run."""
     if not PLUGIN_ID_PATTERN.match(plugin_id):
         raise click.BadParameter(f"must match {PLUGIN_ID_PATTERN.pattern}", param_hint="PLUGIN_ID")
     loaded_as = plugin_id_from_path(f"{plugin_id}.so")
@@ -63,7 +110,11 @@ def new(plugin_id: str, directory: str | None, author: str) -> None:
         "class_name": class_name,
         "name": plugin_id,
         "author": author,
+        "provider": plugin_id.lower(),  # CPA lowercases provider keys
     }
+    scaffold = CAPABILITIES[capability]
+    values["config"] = scaffold.config
+    values["notes"] = Template(scaffold.notes).substitute(values)
     root = Path(directory or plugin_id)
     if root.exists() and any(root.iterdir()):
         raise click.ClickException(f"{root} exists and is not empty")
@@ -71,7 +122,8 @@ def new(plugin_id: str, directory: str | None, author: str) -> None:
     for target, template in _FILES.items():
         path = root / target.format(package=package)
         path.parent.mkdir(parents=True, exist_ok=True)
-        text = "" if template is None else Template((templates / template).read_text()).substitute(values)
+        source = None if template is None else (templates / template.format(capability=capability)).read_text()
+        text = "" if source is None else Template(source).substitute(values)
         path.write_text(text)
         click.echo(f"created {path}")
     click.echo(f"\nnext: cd {root} && pip install -e '.[test]' && pytest")

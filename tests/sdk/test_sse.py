@@ -168,6 +168,13 @@ def test_iter_events_is_lazy() -> None:
     assert next(iter_events(chunks())) == SSEEvent(b"first")
 
 
+def test_iter_events_reads_one_chunk_given_as_bytes() -> None:
+    # a stream-chunk Body is one bytes object: it must not be iterated as integers
+    body = b"event: ping\ndata: {}\n\nevent: message_stop\ndata: {}\n\n"
+    expected = [SSEEvent(b"{}", "ping"), SSEEvent(b"{}", "message_stop")]
+    assert list(iter_events(body)) == list(iter_events(bytearray(body))) == expected
+
+
 # ---------------------------------------------------------------------------------------------
 # properties
 
