@@ -570,8 +570,7 @@ class CPAServer:
         env.update(self.extra_env)
         log = self.log_path.open("wb")
         self._proc = subprocess.Popen(
-            [str(self.build.server), "-config", str(self.config_path), "-local-model"],
-            cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.command(), cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
         )
         log.close()
         try:
@@ -580,6 +579,10 @@ class CPAServer:
             self.__exit__(None, None, None)
             raise
         return self
+
+    def command(self) -> list[str]:
+        """What runs in the minimal environment, its output going to ``cpa.log``: CPA itself here."""
+        return [str(self.build.server), "-config", str(self.config_path), "-local-model"]
 
     def _wait_ready(self, timeout: float) -> None:
         import urllib.request
