@@ -1,9 +1,11 @@
-"""One base class per CPA capability: the single place that declares what a plugin can do.
+"""One base class per CPA capability: the typed surface a plugin implements.
 
-Each class maps to one registration key (``scheduler``, ``executor``, ...) and each of its
-``@wire`` methods to one ABI method (``scheduler.pick``). A plugin derives from any combination;
-the registration's capability flags, the dispatch table and the reference pages are all derived
-from these declarations, so there is no second list to keep in step.
+Which methods each capability has, their CPA names, whether they are required and their wire
+models come from the one table, ``cpa_sdk.methods.METHODS``: a capability class names its
+registration key, and its methods are the table's rows for that key. A method the class body
+writes gives the typed signature, the docstring and the default; a row without one gets a
+generated method (raising ``NotImplementedError`` when required, answering ``None`` otherwise),
+so adding a CPA method to the table is enough for plugins to implement and the SDK to route it.
 
 Method conventions:
 
@@ -13,17 +15,16 @@ Method conventions:
 * ``*_identifier`` methods take no request and return the identifier string;
 * raise ``PluginError`` for an expected failure with a code and, for executors, an HTTP status.
 
-Methods marked ``required=True`` must be implemented; the others have the documented default.
+Methods the table marks required must be implemented; the others have the documented default.
 """
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, get_type_hints
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 from cpa_sdk.errors import PluginError
+from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView
 if TYPE_CHECKING:
     from cpa_sdk.wire import (
@@ -71,7 +72,6 @@ if TYPE_CHECKING:
         ThinkingApplyRequest,
         UsageRecord,
     )
-from cpa_sdk.wire._go import GoModel
 
 __all__ = [
     "CAPABILITIES",
@@ -96,135 +96,47 @@ __all__ = [
     "Scheduler",
     "ThinkingApplier",
     "UsagePlugin",
-    "WireMethod",
-    "wire",
+    "capabilities_of",
 ]
-
-_F = TypeVar("_F", bound=Callable[..., Any])
-
-MethodKind = Literal["model", "identifier", "void", "stream"]
-
-
-@dataclass(frozen=True, slots=True)
-class WireMethod:
-    """One ABI method as a capability declares it."""
-
-    name: str  # CPA's method name, e.g. "scheduler.pick"
-    attr: str  # the Python method implementing it
-    capability: str  # the registration key that enables it
-    kind: MethodKind
-    request: type[GoModel] | None  # None for identifier methods (the host sends {})
-    response: type[GoModel] | None  # None for identifier, void and stream methods
-    required: bool
-    doc: str
-
-    def signature(self) -> str:
-        """The signature a plugin must implement, for error messages and docs."""
-        request = "" if self.request is None else f", request: {self.request.__name__}"
-        returns = {
-            "identifier": "str",
-            "void": "None",
-            "stream": "ExecutorStream",
-        }.get(self.kind, f"{self.response.__name__ if self.response else 'None'} | None")
-        return f"def {self.attr}(self{request}) -> {returns}"
-
-
-def wire(name: str, *, required: bool = False) -> Callable[[_F], _F]:
-    """Mark a capability method as the implementation point of ABI method ``name``."""
-
-    def mark(func: _F) -> _F:
-        func.__cpa_wire__ = (name, required)  # type: ignore[attr-defined]
-        return func
-
-    return mark
-
-
-CAPABILITIES: Final[dict[str, type[Capability]]] = {}
-"""Registration key -> capability class, in the order CPA's ``rpcCapabilities`` lists them."""
 
 
 class Capability:
-    """Base of every capability class. ``key`` is the registration flag it sets."""
+    """Base of every capability class: ``key`` is the registration flag it sets, and the rows of
+    ``table`` (CPA's methods unless given) for that flag are its methods."""
 
     capability_key: ClassVar[str]
+    method_table: ClassVar[MethodTable] = METHODS
     min_schema: ClassVar[int] = 1
-    capability_methods: ClassVar[tuple[WireMethod, ...]] = ()
+    capability_methods: ClassVar[tuple[CpaMethod, ...]] = ()
 
-    def __init_subclass__(cls, *, key: str | None = None, min_schema: int = 1, **kwargs: Any) -> None:
+    def __init_subclass__(cls, *, key: str | None = None, table: MethodTable = METHODS, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if key is None:
             return
+        rows = table.of_capability(key)
+        if not rows:
+            raise TypeError(f"{cls.__qualname__}: no method of the table is enabled by capability {key!r}")
         cls.capability_key = key
-        cls.min_schema = min_schema
-        setattr(cls, "capability_methods", _ResolvedOnFirstUse(key))
-        CAPABILITIES[key] = cls
+        cls.method_table = table
+        cls.capability_methods = rows
+        cls.min_schema = max(row.min_schema for row in rows)
+        for row in rows:
+            if row.attr not in vars(cls):
+                setattr(cls, row.attr, _generated_method(cls, row))
 
 
-class _ResolvedOnFirstUse:
-    """A capability's methods, worked out from their annotations when first read.
+def _generated_method(owner: type, row: CpaMethod) -> Callable[..., Any]:
+    """The base-class method of a row the class body does not write."""
 
-    The annotations name wire models; resolving them only for the capabilities a plugin really
-    uses keeps the other model modules unimported, and ``cliproxy_plugin_init`` short.
-    """
+    def answer(self: object, *request: object) -> Any:
+        if row.required:
+            raise NotImplementedError(row.name)
+        return None
 
-    def __init__(self, key: str) -> None:
-        self._key = key
-        self._methods: tuple[WireMethod, ...] | None = None
-
-    def __get__(self, instance: object, owner: type) -> tuple[WireMethod, ...]:
-        if self._methods is None:  # a race only computes the same tuple twice
-            self._methods = tuple(_collect(CAPABILITIES[self._key], self._key))
-        return self._methods
-
-
-class _WireNames(dict[str, Any]):
-    """Annotation namespace that imports a wire model the first time a name is looked up."""
-
-    def __missing__(self, name: str) -> Any:
-        from cpa_sdk import wire
-
-        try:
-            return getattr(wire, name)
-        except AttributeError:
-            raise KeyError(name) from None  # let eval fall back to the module's globals
-
-
-def _collect(cls: type, key: str) -> Iterable[WireMethod]:
-    for attr, func in vars(cls).items():
-        mark = getattr(func, "__cpa_wire__", None)
-        if mark is None:
-            continue
-        name, required = mark
-        hints = get_type_hints(func, localns=_WireNames())
-        returns = hints.get("return")
-        params = [p for p in inspect.signature(func).parameters if p != "self"]
-        request = hints.get(params[0]) if params else None
-        kind: MethodKind
-        if returns is str:
-            kind, response = "identifier", None
-        elif returns is ExecutorStream:
-            kind, response = "stream", None
-        elif returns is type(None):
-            kind, response = "void", None
-        else:
-            kind, response = "model", _model_in(returns)
-        yield WireMethod(
-            name=name,
-            attr=attr,
-            capability=key,
-            kind=kind,
-            request=request,
-            response=response,
-            required=required,
-            doc=inspect.getdoc(func) or "",
-        )
-
-
-def _model_in(annotation: Any) -> type[GoModel]:
-    for member in getattr(annotation, "__args__", (annotation,)):
-        if isinstance(member, type) and issubclass(member, GoModel):
-            return member
-    raise TypeError(f"no wire model in return annotation {annotation!r}")
+    answer.__name__ = row.attr
+    answer.__qualname__ = f"{owner.__qualname__}.{row.attr}"
+    answer.__doc__ = f"Answers CPA's ``{row.name}``: ``{row.signature()}``."
+    return answer
 
 
 def _unsupported(method: str) -> PluginError:
@@ -242,7 +154,6 @@ class ModelRegistrar(Capability, key="model_registrar"):
     executor's model set and ``Provider`` its provider key.
     """
 
-    @wire("model.register", required=True)
     def register_models(self, request: ModelRegistrationRequest) -> ModelRegistrationResponse | None:
         """Return the provider key and its models; an empty answer registers nothing."""
         raise NotImplementedError
@@ -251,12 +162,10 @@ class ModelRegistrar(Capability, key="model_registrar"):
 class ModelProvider(Capability, key="model_provider"):
     """Provides static models and per-auth models (``model.static``, ``model.for_auth``)."""
 
-    @wire("model.static", required=True)
     def static_models(self, request: StaticModelRequest) -> ModelResponse | None:
         """Models that exist without any auth; takes precedence over ``model.register``."""
         raise NotImplementedError
 
-    @wire("model.for_auth", required=True)
     def models_for_auth(self, request: AuthModelRequest) -> ModelResponse | None:
         """Models of one auth record. A different non-empty ``Provider`` means "not mine"."""
         raise NotImplementedError
@@ -265,27 +174,22 @@ class ModelProvider(Capability, key="model_provider"):
 class AuthProvider(Capability, key="auth_provider"):
     """Owns a provider's auth files: parsing, interactive login and refresh."""
 
-    @wire("auth.identifier", required=True)
     def auth_identifier(self) -> str:
         """The provider key this plugin owns. Called very often: keep it constant and cheap."""
         raise NotImplementedError
 
-    @wire("auth.parse", required=True)
     def parse_auth(self, request: AuthParseRequest) -> AuthParseResponse | None:
         """Parse one auth file; answer ``Handled: false`` (or ``None``) for files not yours."""
         raise NotImplementedError
 
-    @wire("auth.login.start")
     def start_login(self, request: AuthLoginStartRequest) -> AuthLoginStartResponse | None:
         """Start an interactive login. Default: refuse, as API-key-only providers do."""
         raise _unsupported("auth.login.start")
 
-    @wire("auth.login.poll")
     def poll_login(self, request: AuthLoginPollRequest) -> AuthLoginPollResponse | None:
         """Report a login's progress: ``pending``, ``success`` with the auth, or ``error``."""
         raise _unsupported("auth.login.poll")
 
-    @wire("auth.refresh")
     def refresh_auth(self, request: AuthRefreshRequest) -> AuthRefreshResponse | None:
         """Refresh credentials. Default: keep the record as it is (blank fields are kept)."""
         return None
@@ -300,12 +204,10 @@ class FrontendAuthProvider(Capability, key="frontend_auth_provider"):
 
     exclusive: ClassVar[bool] = False
 
-    @wire("frontend_auth.identifier", required=True)
     def frontend_auth_identifier(self) -> str:
         """The name of the access provider; it registers as ``plugin:<id>:<identifier>``."""
         raise NotImplementedError
 
-    @wire("frontend_auth.authenticate", required=True)
     def authenticate(self, request: FrontendAuthRequest) -> FrontendAuthResponse | None:
         """``Authenticated: false`` or an error means "not handled", never "denied"."""
         raise NotImplementedError
@@ -318,7 +220,6 @@ class FrontendAuthProvider(Capability, key="frontend_auth_provider"):
 class Scheduler(Capability, key="scheduler"):
     """Picks the auth for a request. Only the highest-priority scheduler plugin is asked."""
 
-    @wire("scheduler.pick", required=True)
     def pick_auth(self, request: SchedulerPickRequest) -> SchedulerPickResponse | None:
         """Answer ``AuthID`` of a candidate, or ``DelegateBuiltin``; raise ``PluginError`` to deny."""
         raise NotImplementedError
@@ -327,7 +228,6 @@ class Scheduler(Capability, key="scheduler"):
 class ModelRouter(Capability, key="model_router"):
     """Routes a requested model to this plugin's executor, another plugin, or a provider."""
 
-    @wire("model.route", required=True)
     def route_model(self, request: ModelRouteRequest) -> ModelRouteResponse | None:
         """``Handled`` with ``TargetKind`` self, executor or provider; else the next router decides."""
         raise NotImplementedError
@@ -351,17 +251,14 @@ class Executor(Capability, key="executor"):
     output_formats: ClassVar[tuple[str, ...]] = ()
     model_scope: ClassVar[Literal["static", "oauth", "both"]] = "both"
 
-    @wire("executor.identifier", required=True)
     def executor_identifier(self) -> str:
         """The provider key, unless ``model.register``/``model.static`` named one."""
         raise NotImplementedError
 
-    @wire("executor.execute", required=True)
     def execute(self, request: ExecutorRequest) -> ExecutorResponse | None:
         """Produce ``request.format`` output from ``request.payload`` (in ``source_format``)."""
         raise NotImplementedError
 
-    @wire("executor.execute_stream")
     def execute_stream(self, request: ExecutorRequest) -> ExecutorStream:
         """Stream the response. Return ``ExecutorStream(chunks=...)``: a list is sent inline in
         the response, a generator runs after the call returns and is emitted chunk by chunk.
@@ -373,12 +270,10 @@ class Executor(Capability, key="executor"):
         chunks = [response.payload] if response.payload else []
         return ExecutorStream(headers=response.headers, chunks=chunks)
 
-    @wire("executor.count_tokens")
     def count_tokens(self, request: ExecutorRequest) -> ExecutorResponse | None:
         """Count tokens of the request. Default: refuse with HTTP 501."""
         raise _unsupported("executor.count_tokens")
 
-    @wire("executor.http_request")
     def http_request(self, request: ExecutorHTTPRequest) -> ExecutorHTTPResponse | None:
         """Send a raw HTTP request with this provider's credentials. Default: refuse with 501."""
         raise _unsupported("executor.http_request")
@@ -391,7 +286,6 @@ class Executor(Capability, key="executor"):
 class RequestTranslator(Capability, key="request_translator"):
     """Translates requests between formats CPA has no native translator for."""
 
-    @wire("request.translate", required=True)
     def translate_request(self, request: RequestTransformRequest) -> PayloadResponse | None:
         """First non-empty ``Body`` wins; ``None`` means "not handled"."""
         raise NotImplementedError
@@ -400,7 +294,6 @@ class RequestTranslator(Capability, key="request_translator"):
 class RequestNormalizer(Capability, key="request_normalizer"):
     """Rewrites request payloads; every normalizer runs, in priority order."""
 
-    @wire("request.normalize", required=True)
     def normalize_request(self, request: RequestTransformRequest) -> PayloadResponse | None:
         """Return the new ``Body``; ``None`` or an empty body leaves the payload unchanged."""
         raise NotImplementedError
@@ -409,7 +302,6 @@ class RequestNormalizer(Capability, key="request_normalizer"):
 class ResponseTranslator(Capability, key="response_translator"):
     """Translates responses (and each stream frame) CPA has no native translator for."""
 
-    @wire("response.translate", required=True)
     def translate_response(self, request: ResponseTransformRequest) -> PayloadResponse | None:
         """First non-empty ``Body`` wins; ``None`` means "not handled"."""
         raise NotImplementedError
@@ -418,7 +310,6 @@ class ResponseTranslator(Capability, key="response_translator"):
 class ResponseBeforeTranslator(Capability, key="response_before_translator"):
     """Rewrites upstream responses before translation (a chain, per stream frame too)."""
 
-    @wire("response.normalize_before", required=True)
     def normalize_response_before(self, request: ResponseTransformRequest) -> PayloadResponse | None:
         """Return the new ``Body``; ``None`` leaves it unchanged."""
         raise NotImplementedError
@@ -427,7 +318,6 @@ class ResponseBeforeTranslator(Capability, key="response_before_translator"):
 class ResponseAfterTranslator(Capability, key="response_after_translator"):
     """Rewrites translated responses (a chain, per stream frame too)."""
 
-    @wire("response.normalize_after", required=True)
     def normalize_response_after(self, request: ResponseTransformRequest) -> PayloadResponse | None:
         """Return the new ``Body``; ``None`` leaves it unchanged."""
         raise NotImplementedError
@@ -436,12 +326,10 @@ class ResponseAfterTranslator(Capability, key="response_after_translator"):
 class ThinkingApplier(Capability, key="thinking_applier"):
     """Applies a reasoning/thinking configuration to a provider's payload."""
 
-    @wire("thinking.identifier", required=True)
     def thinking_identifier(self) -> str:
         """The provider this applier handles; re-read after every sync."""
         raise NotImplementedError
 
-    @wire("thinking.apply", required=True)
     def apply_thinking(self, request: ThinkingApplyRequest) -> PayloadResponse | None:
         """Return the new ``Body``; ``None`` leaves the payload unchanged."""
         raise NotImplementedError
@@ -480,18 +368,16 @@ class RequestInterceptor(Capability, key="request_interceptor"):
     with its traceback.
     """
 
-    @wire("request.intercept_before")
     def intercept_request_before(self, request: RequestInterceptRequest) -> RequestInterceptResponse | None:
         """Before auth selection. ``Terminate`` with a status answers the client directly."""
         return None
 
-    @wire("request.intercept_after")
     def intercept_request_after(self, request: RequestInterceptRequest) -> RequestInterceptResponse | None:
         """After auth selection, once per attempt; ``ToFormat`` is the upstream format."""
         return None
 
 
-class RequestLifecyclePlugin(Capability, key="request_lifecycle_plugin", min_schema=2):
+class RequestLifecyclePlugin(Capability, key="request_lifecycle_plugin"):
     """Learns when each model execution ends (schema 2): exactly once per ``RequestID``.
 
     There is no "begin" event: pair it with ``RequestInterceptor`` to see requests start. CPA
@@ -500,7 +386,6 @@ class RequestLifecyclePlugin(Capability, key="request_lifecycle_plugin", min_sch
     new requests and may name requests this plugin never admitted.
     """
 
-    @wire("request.complete", required=True)
     def complete_request(self, request: RequestCompletion) -> None:
         """Delivered asynchronously; must tolerate IDs never seen in ``request.intercept_*``."""
         raise NotImplementedError
@@ -509,7 +394,6 @@ class RequestLifecyclePlugin(Capability, key="request_lifecycle_plugin", min_sch
 class ResponseInterceptor(Capability, key="response_interceptor"):
     """Rewrites successful non-streaming responses (a chain in priority order)."""
 
-    @wire("response.intercept_after", required=True)
     def intercept_response(self, request: ResponseInterceptRequest) -> ResponseInterceptResponse | None:
         """Return header changes and/or a new ``Body``; ``None`` changes nothing."""
         raise NotImplementedError
@@ -526,7 +410,6 @@ class ResponseStreamInterceptor(Capability, key="response_stream_interceptor"):
     fast path for per-chunk work, since ``HistoryChunks`` can hold up to 1 MiB on every call.
     """
 
-    @wire("response.intercept_stream_chunk")
     def intercept_stream_chunk(
         self, request: StreamChunkInterceptRequest
     ) -> StreamChunkInterceptResponse | None:
@@ -545,7 +428,6 @@ class UsagePlugin(Capability, key="usage_plugin"):
     error are ignored by the host.
     """
 
-    @wire("usage.handle", required=True)
     def handle_usage(self, request: UsageRecord) -> None:
         """Record one request's usage."""
         raise NotImplementedError
@@ -558,12 +440,10 @@ class UsagePlugin(Capability, key="usage_plugin"):
 class CommandLinePlugin(Capability, key="command_line_plugin"):
     """Adds command-line flags to CPA; when one is given, CPA runs the plugin and exits."""
 
-    @wire("command_line.register", required=True)
     def register_flags(self, request: CommandLineRegistrationRequest) -> CommandLineRegistrationResponse | None:
         """Flags without dashes; types bool, string, int, int64, float64 or duration."""
         raise NotImplementedError
 
-    @wire("command_line.execute", required=True)
     def execute_command(self, request: CommandLineExecutionRequest) -> CommandLineExecutionResponse | None:
         """Run for the flags in ``TriggeredFlags``; the first non-zero ``ExitCode`` wins."""
         raise NotImplementedError
@@ -572,30 +452,23 @@ class CommandLinePlugin(Capability, key="command_line_plugin"):
 class ManagementAPI(Capability, key="management_api"):
     """Serves management routes (authenticated) and menu resources (unauthenticated, GET)."""
 
-    @wire("management.register", required=True)
     def register_management(self, request: ManagementRegistrationRequest) -> ManagementRegistrationResponse | None:
         """Routes live under ``/v0/management``, resources under ``ResourceBasePath``."""
         raise NotImplementedError
 
-    @wire("management.handle", required=True)
     def handle_management(self, request: ManagementRequest) -> ManagementResponse | None:
         """Serve one request; dispatch on the full ``Path``. ``StatusCode`` 0 means 200."""
         raise NotImplementedError
 
 
-_ORDER = (
-    "model_registrar model_provider auth_provider frontend_auth_provider scheduler model_router "
-    "executor request_translator request_normalizer request_interceptor request_lifecycle_plugin "
-    "response_translator response_before_translator response_after_translator response_interceptor "
-    "response_stream_interceptor thinking_applier usage_plugin command_line_plugin management_api"
-).split()
+CAPABILITIES: Final[dict[str, type[Capability]]] = {
+    cls.capability_key: cls
+    for cls in sorted(Capability.__subclasses__(), key=lambda cls: METHODS.capability_keys().index(cls.capability_key))
+}
+"""Registration key -> capability class, in the order of CPA's ``rpcCapabilities``."""
 
 
 def capabilities_of(plugin_class: type) -> list[type[Capability]]:
     """The capability classes a plugin class derives from, in registration order."""
-    return [CAPABILITIES[key] for key in _ORDER if issubclass(plugin_class, CAPABILITIES[key])]
-
-
-def wire_methods_by_name() -> Mapping[str, WireMethod]:
-    """Every plugin method of every capability, by CPA method name."""
-    return {m.name: m for key in _ORDER for m in CAPABILITIES[key].capability_methods}
+    found = [base for base in plugin_class.__mro__ if "capability_key" in vars(base)]
+    return sorted(found, key=lambda cap: cap.method_table.capability_keys().index(cap.capability_key))

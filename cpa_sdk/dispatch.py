@@ -17,13 +17,14 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Final
 
-from cpa_sdk.capabilities import RequestInterceptor, ResponseStreamInterceptor, WireMethod
+from cpa_sdk.capabilities import RequestInterceptor, ResponseStreamInterceptor
 from cpa_sdk.config import decode_config
 from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
 from cpa_sdk.errors import PluginError
 from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import Host, HostTransport, _callback_id
+from cpa_sdk.methods import CpaMethod
 from cpa_sdk.plugin import Plugin
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
@@ -57,7 +58,7 @@ class Dispatcher:
         self._unknown: dict[str, bytes] = {}
         self._routes: dict[str, Route] = {name: self._configure for name in _LIFECYCLE}
         self._routes["plugin.shutdown"] = self._plugin_shutdown
-        for method in plugin_class.wire_methods():
+        for method in plugin_class.cpa_methods():
             self._routes[method.name] = self._route(method)
         if issubclass(plugin_class, RequestInterceptor) and plugin_class.fail_closed:
             for name in _INTERCEPTIONS:
@@ -150,7 +151,7 @@ class Dispatcher:
 
     # -- capability methods -----------------------------------------------------------------------
 
-    def _route(self, method: WireMethod) -> Route:
+    def _route(self, method: CpaMethod) -> Route:
         if method.kind == "identifier":
             return self._identifier_route(method)
         if method.kind == "stream":
@@ -159,7 +160,6 @@ class Dispatcher:
             return self._raw_chunk_route(method)
         handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
         request_class = method.request
-        assert request_class is not None
         response_class = method.response
         void = method.kind == "void"
         scoped = "host_callback_id" in request_class.model_fields
@@ -177,13 +177,12 @@ class Dispatcher:
                 result = handler(request)
             if result is None or void:
                 return 0, EMPTY_OK
-            if response_class is not None:
-                _expect_type(result, response_class, f"{name} handler")
+            _expect_type(result, response_class, f"{name} handler")
             return 0, encode(result, prefix=OK_PREFIX, suffix=OK_SUFFIX)
 
         return route
 
-    def _identifier_route(self, method: WireMethod) -> Route:
+    def _identifier_route(self, method: CpaMethod) -> Route:
         handler: Callable[[], Any] = getattr(self.plugin, method.attr)
         name = method.name
         cache = self._identifiers
@@ -203,12 +202,11 @@ class Dispatcher:
 
         return route
 
-    def _stream_route(self, method: WireMethod) -> Route:
+    def _stream_route(self, method: CpaMethod) -> Route:
         handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
         from cpa_sdk.wire import ExecutorStreamChunk, ExecutorStreamResponse
 
         request_class = method.request
-        assert request_class is not None
         pump = self._pump
 
         def route(raw: bytes) -> tuple[int, bytes]:
@@ -230,10 +228,9 @@ class Dispatcher:
 
         return route
 
-    def _raw_chunk_route(self, method: WireMethod) -> Route:
+    def _raw_chunk_route(self, method: CpaMethod) -> Route:
         handler = self.plugin.intercept_stream_chunk_raw  # type: ignore[attr-defined]
         response_class = method.response
-        assert response_class is not None
 
         def route(raw: bytes) -> tuple[int, bytes]:
             chunk = StreamChunkView(raw)

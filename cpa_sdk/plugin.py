@@ -33,12 +33,12 @@ from cpa_sdk.capabilities import (
     Executor,
     FrontendAuthProvider,
     ResponseStreamInterceptor,
-    WireMethod,
     capabilities_of,
 )
 from cpa_sdk.config import NoConfig, PluginConfig
 from cpa_sdk.definition_warnings import PluginDefinitionWarning, misspelt_hooks
 from cpa_sdk.host import Host
+from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.wire import CapabilityFlags, Metadata
 from cpa_sdk.wire._go import GoModel, WireDecodeError
 
@@ -150,8 +150,16 @@ class Plugin(Generic[_ConfigT]):
         )
 
     @classmethod
+    def cpa_method_table(cls) -> MethodTable:
+        """The table the capabilities' methods come from: CPA's, unless a test extends it."""
+        tables = {cap.method_table for cap in cls.capabilities()}
+        return tables.pop() if len(tables) == 1 else METHODS
+
+    @classmethod
     def capability_flags(cls) -> CapabilityFlags:
         """The ``capabilities`` of the registration response, derived from the base classes."""
+        from cpa_sdk.wire.lifecycle import capability_flags_model
+
         flags: dict[str, Any] = {cap.capability_key: True for cap in cls.capabilities()}
         if issubclass(cls, FrontendAuthProvider) and cls.exclusive:
             flags["frontend_auth_provider_exclusive"] = True
@@ -159,11 +167,11 @@ class Plugin(Generic[_ConfigT]):
             flags["executor_model_scope"] = cls.model_scope
             flags["executor_input_formats"] = list(cls.input_formats)
             flags["executor_output_formats"] = list(cls.output_formats)
-        return CapabilityFlags(**flags)
+        return capability_flags_model(cls.cpa_method_table()).model_validate(flags)
 
     @classmethod
-    def wire_methods(cls) -> list[WireMethod]:
-        """Every ABI method this plugin answers, besides the ``plugin.*`` lifecycle."""
+    def cpa_methods(cls) -> list[CpaMethod]:
+        """Every CPA method this plugin answers, besides the ``plugin.*`` lifecycle."""
         return [method for cap in cls.capabilities() for method in cap.capability_methods]
 
 
@@ -190,6 +198,8 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
     capabilities = cls.capabilities()
     if not capabilities:
         problems.append("derive from at least one capability class, for example RequestNormalizer")
+    if len({cap.method_table for cap in capabilities}) > 1:
+        problems.append("the capability classes come from different method tables")
     for cap in capabilities:
         for method in cap.capability_methods:
             problems.extend(_check_method(cls, cap, method))
@@ -223,7 +233,7 @@ def _overrides(cls: type, base: type, attr: str) -> bool:
     return getattr(cls, attr) is not getattr(base, attr)
 
 
-def _check_method(cls: type, cap: type[Capability], method: WireMethod) -> list[str]:
+def _check_method(cls: type, cap: type[Capability], method: CpaMethod) -> list[str]:
     implementation = getattr(cls, method.attr)
     if method.required and implementation is getattr(cap, method.attr):
         return [f"{cap.__name__} requires {method.signature()}  # CPA method {method.name}"]
@@ -232,7 +242,7 @@ def _check_method(cls: type, cap: type[Capability], method: WireMethod) -> list[
             f"{cls.__name__}.{method.attr} must be a plain def, not async def: CPA calls plugins "
             f"synchronously and would get a coroutine  # CPA method {method.name}"
         ]
-    expected = 0 if method.request is None else 1
+    expected = 0 if method.kind == "identifier" else 1
     try:
         parameters = list(inspect.signature(implementation).parameters.values())[1:]
     except (TypeError, ValueError):

@@ -69,7 +69,7 @@ from cpa_sdk import (
     ThinkingApplier,
     UsagePlugin,
 )
-from cpa_sdk.capabilities import wire_methods_by_name
+from cpa_sdk.methods import METHODS
 from cpa_sdk.wire import (
     AuthData,
     AuthLoginPollRequest,
@@ -154,11 +154,11 @@ class SimpleExample(
     def on_invalid_request(self, method: str, error: WireDecodeError) -> GoModel | None:
         # The C variant's scanner finds no fields in text that is not JSON; do the same, and
         # answer the decode error where a request without fields is an error too.
-        wire = wire_methods_by_name()[method]
-        if wire.request is None:
+        row = METHODS[method]
+        if row.kind == "identifier":
             return None
         try:
-            result: GoModel | None = getattr(self, wire.attr)(wire.request())
+            result: GoModel | None = getattr(self, row.attr)(row.request())
         except PluginError:
             return None
         return result

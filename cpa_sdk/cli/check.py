@@ -15,6 +15,7 @@ from cpa_sdk._bridge import plugin_id_from_path
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.cli._verdict import conclude
+from cpa_sdk.methods import METHODS
 from cpa_sdk.plugin import PLUGIN_ID_PATTERN, SCHEMA_VERSION
 
 CANONICAL_FORMATS = frozenset({"openai", "openai-response", "claude", "gemini", "codex", "antigravity", "interactions"})
@@ -96,7 +97,7 @@ def _check_registration(registration: dict[str, Any], host_schema: int, problems
             problems.append(f"enum config field {field.get('Name')!r} lists no values")
         click.echo(f"config field: {field.get('Name')} ({field.get('Type')})")
     capabilities = registration.get("capabilities") or {}
-    flags = [k for k, v in capabilities.items() if v is True and k != "frontend_auth_provider_exclusive"]
+    flags = [key for key in METHODS.capability_keys() if capabilities.get(key) is True]
     if not flags:
         problems.append("no capability flag is true: CPA ignores the plugin")
     click.echo(f"capabilities: {', '.join(sorted(flags))}")

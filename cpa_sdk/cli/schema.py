@@ -16,15 +16,14 @@ from cpa_sdk.cli import main
 def schema(name: str | None, response: bool, list_all: bool) -> None:
     """Print the JSON Schema of NAME: a wire model (SchedulerPickRequest) or a method (scheduler.pick)."""
     from cpa_sdk import wire
+    from cpa_sdk.methods import METHODS
     from cpa_sdk.wire._go import GoModel
-    from cpa_sdk.wire.methods import METHODS
 
     models = {n: m for n in wire.__all__ if isinstance(m := getattr(wire, n), type) and issubclass(m, GoModel)}
     if list_all or name is None:
         click.echo("methods:")
         for method, spec in sorted(METHODS.items()):
-            answer = spec.response.__name__ if spec.response else "-"
-            click.echo(f"  {method:34s} {spec.request.__name__} -> {answer}")
+            click.echo(f"  {method:34s} {spec.request_name} -> {spec.response_name}")
         click.echo("models:")
         for model_name in sorted(models):
             click.echo(f"  {model_name}")
@@ -32,8 +31,6 @@ def schema(name: str | None, response: bool, list_all: bool) -> None:
     if name in METHODS:
         spec = METHODS[name]
         model = spec.response if response else spec.request
-        if model is None:
-            raise click.ClickException(f"{name} has no response model: its result is ignored")
     elif name in models:
         model = models[name]
     else:

@@ -19,8 +19,8 @@ import yaml
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.testing.fake_host import FakeHost
-from cpa_sdk.wire import EmptyResponse, IdentifierResponse, Registration
-from cpa_sdk.wire.methods import METHODS
+from cpa_sdk.methods import METHODS, MethodTable
+from cpa_sdk.wire import IdentifierResponse, Registration
 from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
 
 __all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml"]
@@ -117,7 +117,9 @@ class PluginHarness:
         self.host = host if host is not None else FakeHost()
         self.strict = strict
         self._close: Callable[[], None]
+        self._methods: MethodTable = METHODS
         if isinstance(plugin, type):
+            self._methods = plugin.cpa_method_table()
             dispatcher = Dispatcher(plugin, self.host)
             dispatcher.raise_errors = raise_errors
             self.dispatcher: Dispatcher | None = dispatcher
@@ -170,7 +172,7 @@ class PluginHarness:
     def call(self, method: str, request: GoModel | Mapping[str, Any] | bytes | str | None = None) -> Any:
         """Call ``method`` and decode the result into its wire model.
 
-        The model is the one CPA decodes the answer into (``cpa_sdk.wire.methods.METHODS``);
+        The model is the one CPA decodes the answer into (``cpa_sdk.methods.METHODS``);
         identifier methods return the identifier string, methods whose answer CPA ignores return
         ``None``. An error envelope raises ``PluginCallError``.
         """
@@ -178,8 +180,8 @@ class PluginHarness:
         if not result.ok:
             raise PluginCallError(method, result)
         payload = pydantic_core.to_json(result.result if result.result is not None else {})
-        spec = METHODS.get(method)
-        if spec is None or spec.response is None or spec.response is EmptyResponse:
+        spec = self._methods.get(method)
+        if spec is None or spec.kind == "void":
             return None
         answer = decode(spec.response, payload)
         return answer.identifier if isinstance(answer, IdentifierResponse) else answer

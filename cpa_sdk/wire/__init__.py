@@ -20,7 +20,6 @@ Families and modules:
 * ``command_line``: ``command_line.register``/``execute``
 * ``management``: ``management.register``/``handle``
 * ``host``: the ``host.*`` callbacks
-* ``methods``: ``METHODS``, the table of all 52 methods and their models
 
 Importing this package loads no model module: each name is imported on first use, so a plugin
 pays at start-up only for the models it touches (CPA waits for ``plugin.register`` while it holds
@@ -191,10 +190,6 @@ if TYPE_CHECKING:
         LOG_LEVEL_WARN as LOG_LEVEL_WARN,
         StreamIDRequest as StreamIDRequest,
     )
-    from cpa_sdk.wire.methods import (
-        METHODS as METHODS,
-        MethodWire as MethodWire,
-    )
 
 _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
     "_go": (
@@ -358,10 +353,6 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "LOG_LEVEL_TRACE",
         "LOG_LEVEL_WARN",
         "StreamIDRequest",
-    ),
-    "methods": (
-        "METHODS",
-        "MethodWire",
     ),
 }
 

@@ -4,7 +4,12 @@ identifier shapes (``internal/pluginhost/rpc_schema.go``; protocol §4).
 These structs carry snake_case JSON tags, unlike the PascalCase ``sdk/pluginapi`` types.
 """
 
-from typing import Final, Literal
+import functools
+from typing import TYPE_CHECKING, Any, Final, Literal, cast
+
+from pydantic import create_model
+
+from cpa_sdk.methods import METHODS, MethodTable
 
 from cpa_sdk.wire._go import GoBytes, GoModel, go_field
 from cpa_sdk.wire._types import GoUint32
@@ -22,6 +27,7 @@ __all__ = [
     "IdentifierResponse",
     "LifecycleRequest",
     "Registration",
+    "capability_flags_model",
 ]
 
 SCHEMA_VERSION: Final = 3
@@ -73,71 +79,70 @@ class LifecycleRequest(GoModel):
     schema_version: GoUint32 = go_field("schema_version", 0, description="The host's RPC schema version (3).")
 
 
-class CapabilityFlags(GoModel):
-    """Which plugin methods the host may call (``rpcCapabilities``).
+_SETTINGS: Final[dict[str, dict[str, tuple[Any, Any]]]] = {
+    "frontend_auth_provider": {
+        "frontend_auth_provider_exclusive": (
+            bool,
+            go_field(
+                "frontend_auth_provider_exclusive",
+                False,
+                description="Make this the only request authenticator; needs frontend_auth_provider.",
+            ),
+        ),
+    },
+    "executor": {
+        "executor_model_scope": (
+            str,
+            go_field(
+                "executor_model_scope", "", description="'static', 'oauth' or 'both'; anything else counts as 'both'."
+            ),
+        ),
+        "executor_input_formats": (
+            list[str] | None,
+            go_field(
+                "executor_input_formats", None, description="Request protocols the executor accepts; must be non-empty."
+            ),
+        ),
+        "executor_output_formats": (
+            list[str] | None,
+            go_field(
+                "executor_output_formats", None, description="Response protocols the executor emits; must be non-empty."
+            ),
+        ),
+    },
+}
+"""The flags that are settings of a capability rather than a switch, after the flag they qualify
+(Go's field order)."""
 
-    Flags must be JSON booleans. At least one flag other than
-    ``frontend_auth_provider_exclusive`` must be true or the registration is rejected.
-    """
+_FLAGS_DOC: Final = """Which plugin methods the host may call (``rpcCapabilities``).
 
-    model_registrar: bool = go_field("model_registrar", False, description="Enables model.register.")
-    model_provider: bool = go_field("model_provider", False, description="Enables model.static and model.for_auth.")
-    auth_provider: bool = go_field(
-        "auth_provider", False, description="Enables auth.identifier, auth.parse, auth.login.*, auth.refresh."
-    )
-    frontend_auth_provider: bool = go_field(
-        "frontend_auth_provider", False, description="Enables frontend_auth.identifier and frontend_auth.authenticate."
-    )
-    frontend_auth_provider_exclusive: bool = go_field(
-        "frontend_auth_provider_exclusive",
-        False,
-        description="Make this the only request authenticator; needs frontend_auth_provider.",
-    )
-    scheduler: bool = go_field("scheduler", False, description="Enables scheduler.pick (highest priority plugin only).")
-    model_router: bool = go_field("model_router", False, description="Enables model.route.")
-    executor: bool = go_field("executor", False, description="Enables executor.*.")
-    executor_model_scope: str = go_field(
-        "executor_model_scope", "", description="'static', 'oauth' or 'both'; anything else counts as 'both'."
-    )
-    executor_input_formats: list[str] | None = go_field(
-        "executor_input_formats", None, description="Request protocols the executor accepts; must be non-empty."
-    )
-    executor_output_formats: list[str] | None = go_field(
-        "executor_output_formats", None, description="Response protocols the executor emits; must be non-empty."
-    )
-    request_translator: bool = go_field("request_translator", False, description="Enables request.translate.")
-    request_normalizer: bool = go_field("request_normalizer", False, description="Enables request.normalize.")
-    request_interceptor: bool = go_field(
-        "request_interceptor", False, description="Enables request.intercept_before and request.intercept_after."
-    )
-    request_lifecycle_plugin: bool = go_field(
-        "request_lifecycle_plugin", False, description="Enables request.complete."
-    )
-    response_translator: bool = go_field("response_translator", False, description="Enables response.translate.")
-    response_before_translator: bool = go_field(
-        "response_before_translator", False, description="Enables response.normalize_before."
-    )
-    response_after_translator: bool = go_field(
-        "response_after_translator", False, description="Enables response.normalize_after."
-    )
-    response_interceptor: bool = go_field(
-        "response_interceptor", False, description="Enables response.intercept_after."
-    )
-    response_stream_interceptor: bool = go_field(
-        "response_stream_interceptor",
-        False,
-        description="Enables response.intercept_stream_chunk (Go field StreamChunkInterceptor).",
-    )
-    thinking_applier: bool = go_field(
-        "thinking_applier", False, description="Enables thinking.identifier and thinking.apply."
-    )
-    usage_plugin: bool = go_field("usage_plugin", False, description="Enables usage.handle.")
-    command_line_plugin: bool = go_field(
-        "command_line_plugin", False, description="Enables command_line.register and command_line.execute."
-    )
-    management_api: bool = go_field(
-        "management_api", False, description="Enables management.register and management.handle."
-    )
+Flags must be JSON booleans. At least one flag other than
+``frontend_auth_provider_exclusive`` must be true or the registration is rejected.
+"""
+
+
+@functools.cache
+def capability_flags_model(table: MethodTable) -> "type[CapabilityFlags]":
+    """The ``capabilities`` model of a registration: one boolean per capability of ``table``, in
+    its order, each followed by its settings. Derived, so a new capability is a new table row."""
+    fields: dict[str, Any] = {}
+    for key in table.capability_keys():
+        enabled = ", ".join(row.name for row in table.of_capability(key))
+        fields[key] = (bool, go_field(key, False, description=f"Enables {enabled}."))
+        fields.update(_SETTINGS.get(key, {}))
+    model = create_model("CapabilityFlags", __base__=GoModel, __module__=__name__, __doc__=_FLAGS_DOC, **fields)
+    return cast("type[CapabilityFlags]", model)  # the one class type checkers know stands for each
+
+
+if TYPE_CHECKING:
+
+    class CapabilityFlags(GoModel):
+        """Which plugin methods the host may call; the fields come from ``cpa_sdk.methods``."""
+
+        def __getattr__(self, name: str) -> Any: ...
+
+else:
+    CapabilityFlags = capability_flags_model(METHODS)
 
 
 class Registration(GoModel):

@@ -1,8 +1,8 @@
 """mkdocs hook: one reference page per capability, generated from the code at build time.
 
-The capability classes (``cpa_sdk.capabilities``) and the wire models (``cpa_sdk.wire``) are the
-only source: methods, signatures, defaults and every request/response field with its JSON name
-come from them, and each page ends with a worked example taken from ``reference_plugins``.
+The method table (``cpa_sdk.methods``), the capability classes (``cpa_sdk.capabilities``) and the
+wire models (``cpa_sdk.wire``) are the only source: methods, signatures, defaults and every
+request/response field with its JSON name come from them, and each page ends with a worked example taken from ``reference_plugins``.
 Nothing here is hand-copied, so the pages cannot drift from the SDK.
 """
 
@@ -17,7 +17,8 @@ from typing import Any
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import File, Files
 
-from cpa_sdk.capabilities import CAPABILITIES, Capability, WireMethod, capabilities_of
+from cpa_sdk.capabilities import CAPABILITIES, Capability, capabilities_of
+from cpa_sdk.methods import CpaMethod
 from cpa_sdk.wire._go import GoModel
 
 SECTION = "Capabilities"
@@ -45,7 +46,7 @@ def render_index() -> str:
         "# Capabilities",
         "",
         "A plugin class derives from `cpa_sdk.Plugin` and any of these capability classes. The",
-        "registration's capability flags are derived from the bases; each `@wire` method answers one",
+        "registration's capability flags are derived from the bases; each method below answers one",
         "CPA method. Returning `None` answers `{}` (Go's zero value: not handled / unchanged).",
         "",
         "| capability class | registration key | CPA methods |",
@@ -72,7 +73,7 @@ def render_capability(capability: type[Capability]) -> str:
         lines.append(f"| `{method.name}` | `{method.signature()}` | {'yes' if method.required else 'no, has a default'} |")
     lines.append("")
     for method in capability.capability_methods:
-        lines += _render_method(method)
+        lines += _render_method(method, inspect.getdoc(getattr(capability, method.attr)) or "")
     lines += _render_example(capability)
     return "\n".join(lines) + "\n"
 
@@ -83,20 +84,18 @@ def _class_settings(capability: type[Capability]) -> list[tuple[str, Any]]:
     return [(name, own[name]) for name in own if name in hints and not name.startswith("_")]
 
 
-def _render_method(method: WireMethod) -> list[str]:
-    lines = [f"### `{method.name}`", "", method.doc or "", ""]
-    if method.request is None:
+def _render_method(method: CpaMethod, doc: str) -> list[str]:
+    lines = [f"### `{method.name}`", "", doc, ""]
+    if method.kind == "identifier":
         lines += ["The host sends `{}`; return the identifier string. The answer is `{\"identifier\": ...}`.", ""]
     else:
         lines += [f"**Request** `{method.request.__name__}`", "", *_fields_table(method.request), ""]
     if method.kind == "stream":
-        lines += ["**Answer**: return `cpa_sdk.ExecutorStream`; the SDK answers `ExecutorStreamResponse`.", ""]
-        from cpa_sdk.wire import ExecutorStreamResponse
-
-        lines += [*_fields_table(ExecutorStreamResponse), ""]
+        lines += [f"**Answer**: return `cpa_sdk.ExecutorStream`; the SDK answers `{method.response_name}`.", ""]
+        lines += [*_fields_table(method.response), ""]
     elif method.kind == "void":
         lines += ["**Answer**: none; the host ignores the result.", ""]
-    elif method.response is not None:
+    elif method.kind == "model":
         lines += [f"**Response** `{method.response.__name__}`", "", *_fields_table(method.response), ""]
     return lines
 

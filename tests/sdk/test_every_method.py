@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cpa_sdk import wire as w
-from cpa_sdk.capabilities import wire_methods_by_name
+from cpa_sdk.methods import METHODS
 from cpa_sdk.testing import PluginHarness, assert_wire_equal
 from cpa_sdk.wire._go import GoModel
 
@@ -71,12 +71,10 @@ def go_shaped(model: GoModel) -> bytes:
 
 
 def test_the_table_covers_every_method_of_schema_3() -> None:
-    from cpa_sdk.wire.methods import METHODS
-
     plugin_methods = {name for name, spec in METHODS.items() if spec.direction == "plugin"}
     assert len(plugin_methods) == 37  # every host->plugin Method* constant of sdk/pluginabi
     capability_methods = plugin_methods - {"plugin.register", "plugin.reconfigure", "plugin.shutdown"}
-    assert set(REQUESTS) | set(IDENTIFIERS) == capability_methods == set(wire_methods_by_name())
+    assert set(REQUESTS) | set(IDENTIFIERS) == capability_methods == {name for name, row in METHODS.items() if row.capability}
 
 
 @pytest.fixture(scope="module")
@@ -93,7 +91,7 @@ def test_method_round_trip(harness: PluginHarness, method: str) -> None:
     assert result.rc == 0 and result.ok, result.raw
     plugin: Any = harness.plugin
     assert plugin.received[method] == request
-    wire_method = wire_methods_by_name()[method]
+    wire_method = METHODS[method]
     if wire_method.kind == "void":
         assert result.result == {}
     elif wire_method.kind == "stream":

@@ -67,7 +67,7 @@ def test_executor_needs_formats() -> None:
 
 def test_request_interceptor_needs_no_method_but_gets_pass_through() -> None:
     cls = define(Plugin, RequestInterceptor)
-    assert {m.name for m in cls.wire_methods()} == {"request.intercept_before", "request.intercept_after"}
+    assert {m.name for m in cls.cpa_methods()} == {"request.intercept_before", "request.intercept_after"}
 
 
 def test_stream_interceptor_needs_exactly_one_flavour() -> None:

@@ -8,13 +8,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cpa_sdk.capabilities import wire_methods_by_name
+from cpa_sdk.methods import METHODS as TABLE
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.testing import FakeHost
 
 from tests.sdk.everything import Everything
 
-METHODS = sorted([*wire_methods_by_name(), "plugin.register", "plugin.reconfigure", "plugin.shutdown", "no.such"])
+METHODS = sorted([name for name, row in TABLE.items() if row.direction == "plugin"] + ["no.such"])
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),

@@ -34,7 +34,8 @@ from pydantic.fields import FieldInfo
 
 import cpa_sdk.wire as wire
 from cpa_sdk.testing import go_zero_stripped
-from cpa_sdk.wire import METHODS, WireDecodeError, decode, encode
+from cpa_sdk.methods import METHODS
+from cpa_sdk.wire import WireDecodeError, decode, encode
 from cpa_sdk.wire._go import GoBytes, GoDuration, GoModel, GoTime, Header
 from cpa_sdk.wire._types import GoInt, GoInt64, GoUint32
 

@@ -8,7 +8,8 @@ import pytest
 from _wire_support import MODELS
 
 import cpa_sdk.wire as wire
-from cpa_sdk.wire import METHODS, EmptyRequest, EmptyResponse, IdentifierResponse, MethodWire
+from cpa_sdk.methods import METHODS, CpaMethod
+from cpa_sdk.wire import EmptyRequest, EmptyResponse, IdentifierResponse
 
 # cpa-protocol.md §5.20, checked against rpc_schema.go / rpc_client.go in test_wire_gotruth.py.
 WITH_CALLBACK_ID = {
@@ -40,7 +41,7 @@ def test_table_is_read_only() -> None:
 @pytest.mark.parametrize("name", sorted(METHODS))
 def test_row(name: str) -> None:
     row = METHODS[name]
-    assert isinstance(row, MethodWire) and row.name == name
+    assert isinstance(row, CpaMethod) and row.name == name
     assert row.request in MODELS and row.response in MODELS
     has_field = "host_callback_id" in row.request.model_fields
     assert row.carries_callback_id == has_field
