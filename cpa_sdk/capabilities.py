@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView
+
 if TYPE_CHECKING:
     from cpa_sdk.wire import (
         AuthLoginPollRequest,
