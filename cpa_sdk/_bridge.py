@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -18,8 +17,9 @@ from cpa_sdk.errors import PluginLoadError
 from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import HostTransport
 from cpa_sdk.plugin import Plugin
+from cpa_sdk.plugin_files import plugin_id_from_path
 
-__all__ = ["bundled_version", "import_plugin", "load", "plugin_id_from_path"]
+__all__ = ["bundled_version", "import_plugin", "load"]
 
 
 def load(so_path: str, target: str, host_call: HostTransport) -> Dispatcher:
@@ -78,11 +78,3 @@ def import_plugin(target: str) -> type[Plugin]:
         raise PluginLoadError(f"{target!r} is not a cpa_sdk.Plugin subclass")
     return plugin_class
 
-
-def plugin_id_from_path(so_path: str) -> str:
-    """The plugin ID CPA derives from the file name: ``<id>`` or ``<id>-v<version>``."""
-    stem = os.path.basename(so_path).rsplit(".", 1)[0]
-    head, sep, version = stem.rpartition("-v")
-    if sep and head and version[:1].isdigit():
-        return head
-    return stem

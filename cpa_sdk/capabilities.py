@@ -21,7 +21,7 @@ Methods the table marks required must be implemented; the others have the docume
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
@@ -43,6 +43,7 @@ if TYPE_CHECKING:
         CommandLineRegistrationRequest,
         CommandLineRegistrationResponse,
         ExecutorHTTPRequest,
+        ExecutorModelScope,
         ExecutorHTTPResponse,
         ExecutorRequest,
         ExecutorResponse,
@@ -250,7 +251,7 @@ class Executor(Capability, key="executor"):
 
     input_formats: ClassVar[tuple[str, ...]] = ()
     output_formats: ClassVar[tuple[str, ...]] = ()
-    model_scope: ClassVar[Literal["static", "oauth", "both"]] = "both"
+    model_scope: ClassVar[ExecutorModelScope] = "both"
 
     def executor_identifier(self) -> str:
         """The provider key, unless ``model.register``/``model.static`` named one."""

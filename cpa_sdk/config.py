@@ -15,13 +15,16 @@ from __future__ import annotations
 import difflib
 import enum
 import types
-from typing import Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cpa_sdk.errors import ConfigError
 from cpa_sdk.wire import ConfigField
+
+if TYPE_CHECKING:
+    from cpa_sdk.wire import ConfigFieldType
 
 __all__ = ["HOST_OWNED_KEYS", "NoConfig", "PluginConfig", "config_fields", "decode_config", "load_config"]
 
@@ -186,7 +189,7 @@ def config_fields(model: type[PluginConfig]) -> list[ConfigField]:
     return fields
 
 
-def _field_type(annotation: Any) -> tuple[str, list[str] | None]:
+def _field_type(annotation: Any) -> tuple[ConfigFieldType, list[str] | None]:
     members = [m for m in _union_members(annotation) if m is not type(None)]
     if len(members) == 1:
         member = members[0]

@@ -22,7 +22,6 @@ come from the config model.
 from __future__ import annotations
 
 import inspect
-import re
 import warnings
 from typing import Any, ClassVar, Final, Generic, get_args, get_origin
 
@@ -39,16 +38,12 @@ from cpa_sdk.config import NoConfig, PluginConfig
 from cpa_sdk.definition_warnings import PluginDefinitionWarning, misspelt_hooks
 from cpa_sdk.host import Host
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
-from cpa_sdk.wire import CapabilityFlags, Metadata
+from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN
+from cpa_sdk.wire import CapabilityFlags, ExecutorModelScope, Metadata
 from cpa_sdk.wire._go import GoModel, WireDecodeError
+from cpa_sdk.wire.lifecycle import SCHEMA_VERSION
 
-__all__ = ["PLUGIN_ID_PATTERN", "Plugin", "SCHEMA_VERSION"]
-
-SCHEMA_VERSION: Final = 3
-"""The newest RPC schema this SDK implements (CPA v7.2.140)."""
-
-PLUGIN_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-"""CPA's plugin ID rule; the ID is the ``.so`` file name without extension."""
+__all__ = ["Plugin", "SCHEMA_VERSION"]
 
 _ConfigT = TypeVar("_ConfigT", bound=PluginConfig, default=NoConfig)
 
@@ -208,8 +203,9 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
             formats = getattr(cls, attr)
             if not formats or not all(isinstance(f, str) and f for f in formats):
                 problems.append(f"Executor.{attr} must name at least one format, for example ('openai',)")
-        if cls.model_scope not in ("static", "oauth", "both"):
-            problems.append("Executor.model_scope must be 'static', 'oauth' or 'both'")
+        scopes = get_args(ExecutorModelScope)
+        if cls.model_scope not in scopes:
+            problems.append(f"Executor.model_scope must be one of {', '.join(map(repr, scopes))}")
     if issubclass(cls, ResponseStreamInterceptor):
         typed = _overrides(cls, ResponseStreamInterceptor, "intercept_stream_chunk")
         raw = _overrides(cls, ResponseStreamInterceptor, "intercept_stream_chunk_raw")

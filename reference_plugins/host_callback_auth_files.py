@@ -27,6 +27,7 @@ from typing import Any, Final
 from cpa_sdk import HostError, ManagementAPI, Plugin
 from cpa_sdk.config import NoConfig
 from cpa_sdk.wire import (
+    GO_ZERO_TIME_TEXT,
     HostAuthFileEntry,
     ManagementRequest,
     ManagementResponse,
@@ -46,7 +47,6 @@ USAGE: Final = (
 
 BODY_FIELDS: Final[dict[str, GoType]] = {"Op": "string", "AuthIndex": "string", "Name": "string", "JSON": "json.RawMessage"}
 
-GO_ZERO_TIME: Final = "0001-01-01T00:00:00Z"
 # Upstream re-marshals the host's entries: every field is omitempty except these (times are
 # structs, which omitempty never drops).
 ALWAYS_SHOWN: Final = frozenset({"name", "modtime", "updated_at", "created_at", "last_refresh", "next_retry_after"})
@@ -154,7 +154,7 @@ def go_entry(entry: HostAuthFileEntry) -> dict[str, Any]:
         key = info.alias or ""
         value = dumped.get(key)
         if key in TIMES:
-            shown[key] = value or GO_ZERO_TIME
+            shown[key] = value or GO_ZERO_TIME_TEXT
         elif key in ALWAYS_SHOWN or value not in (None, "", 0, False, [], {}):
             shown[key] = value
     return shown

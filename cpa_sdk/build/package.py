@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, urlsplit
 from cpa_sdk.build.bundle import read_bundle, write_bundle
 from cpa_sdk.build.runtime import BundleOptions
 from cpa_sdk.build.spec import DEFAULT_ENTRY, BuildError, BuildSpec
+from cpa_sdk.plugin_files import library_file_name
 
 __all__ = [
     "VERSION_PATTERN",
@@ -269,7 +270,7 @@ def package_plugin(
         if staging.exists():
             staging.rmdir()
     ext = library_extension(goos)
-    library_name = f"{spec.plugin_id}-v{version}{ext}" if versioned_name else f"{spec.plugin_id}{ext}"
+    library_name = library_file_name(spec.plugin_id, ext, version if versioned_name else "")
     archive = _zip_library(library_name, data)
     digest = hashlib.sha256(archive).hexdigest()
     zip_path = out_dir / archive_name(spec.plugin_id, version, goos, goarch)

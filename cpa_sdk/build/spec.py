@@ -24,7 +24,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import re
 import site
 import sys
 from collections.abc import Iterable, Sequence
@@ -32,9 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN, split_version
+
 __all__ = [
     "DEFAULT_ENTRY",
-    "PLUGIN_ID_PATTERN",
     "BuildError",
     "BuildSpec",
     "c_string",
@@ -44,10 +44,6 @@ __all__ = [
 DEFAULT_ENTRY: Final = "cpa_sdk._bridge:load"
 """The Python function the shim calls to create the plugin's endpoint."""
 
-PLUGIN_ID_PATTERN: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-"""CPA's plugin ID rule (``internal/pluginhost/platform.go``); the ID is the file name."""
-
-_VERSIONED_NAME: Final = re.compile(r"^(?P<id>.+)-v(?P<version>[0-9][0-9A-Za-z.+-]*)$")
 
 
 class BuildError(Exception):
@@ -226,12 +222,10 @@ class BuildSpec:
 
 def _check_plugin_id(plugin_id: str) -> None:
     if not PLUGIN_ID_PATTERN.match(plugin_id):
-        raise BuildError(
-            f"plugin id {plugin_id!r} is not valid: CPA accepts [A-Za-z0-9][A-Za-z0-9._-]{{0,127}} (the file name)"
-        )
-    versioned = _VERSIONED_NAME.match(plugin_id)
-    if versioned:
+        raise BuildError(f"plugin id {plugin_id!r} is not valid: CPA accepts {PLUGIN_ID_PATTERN.pattern} (the file name)")
+    loaded_id, version = split_version(plugin_id)
+    if version:
         raise BuildError(
             f"plugin id {plugin_id!r} ends like a version: CPA would read {plugin_id}.so as plugin"
-            f" {versioned['id']!r} version {versioned['version']!r}; choose another id"
+            f" {loaded_id!r} version {version!r}; choose another id"
         )

@@ -47,7 +47,7 @@ def call(
     try:
         if not no_register:
             config = Path(config_file).read_bytes() if config_file else None
-            registered = harness.call_raw("plugin.register", _register_request(config, schema_version))
+            registered = harness.register_raw(config, schema_version=schema_version)
             if not registered.ok:
                 raise click.ClickException(f"plugin.register failed: {registered.error}")
         result = harness.call_raw(method, body.encode())
@@ -77,8 +77,3 @@ def _request_text(request: str | None, request_file: str | None) -> str:
         return sys.stdin.read() or "{}"
     return "{}"
 
-
-def _register_request(config: bytes | None, schema_version: int) -> bytes:
-    import base64
-
-    return json.dumps({"config_yaml": base64.b64encode(config or b"").decode(), "schema_version": schema_version}).encode()

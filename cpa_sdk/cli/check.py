@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import json
-import re
 from pathlib import Path
 
 import click
-from typing import Any
+from typing import Any, get_args
 
 from cpa_sdk.cli import main
-from cpa_sdk._bridge import plugin_id_from_path
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.cli._verdict import conclude
 from cpa_sdk.methods import METHODS
-from cpa_sdk.plugin import PLUGIN_ID_PATTERN, SCHEMA_VERSION
+from cpa_sdk.plugin import SCHEMA_VERSION
+from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN, plugin_id_from_path, split_version
+from cpa_sdk.wire import ConfigFieldType
 
 CANONICAL_FORMATS = frozenset({"openai", "openai-response", "claude", "gemini", "codex", "antigravity", "interactions"})
 FORMAT_ALIASES = {
@@ -24,7 +22,7 @@ FORMAT_ALIASES = {
     "openai_chat_completions": "openai", "responses": "openai-response", "openai-responses": "openai-response",
     "openai_responses": "openai-response", "anthropic": "claude",
 }
-CONFIG_FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "enum", "array", "object"})
+CONFIG_FIELD_TYPES = frozenset(get_args(ConfigFieldType))
 
 
 @main.command()
@@ -53,8 +51,7 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
             except LookupError as exc:
                 raise click.ClickException(str(exc)) from None
             source = f"{config_file} ({block})" if block else config_file
-        request = json.dumps({"config_yaml": base64.b64encode(config).decode(), "schema_version": host_schema})
-        result = harness.call_raw("plugin.register", request.encode())
+        result = harness.register_raw(config, schema_version=host_schema)
         if not result.ok:
             problems.append(f"plugin.register failed: {result.error}")
         else:
@@ -68,7 +65,7 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
     if plugin_id:
         if not PLUGIN_ID_PATTERN.match(plugin_id):
             problems.append(f"plugin ID {plugin_id!r} does not match {PLUGIN_ID_PATTERN.pattern}")
-        elif re.search(r"-v[0-9]", plugin_id):
+        elif split_version(plugin_id)[1]:
             warnings.append(f"plugin ID {plugin_id!r} contains '-v<digit>': CPA reads the tail as a version")
     conclude(problems, warnings, strict=strict, ok="CPA will accept this plugin")
 

@@ -13,9 +13,8 @@ from typing import Final
 
 import click
 
-from cpa_sdk._bridge import plugin_id_from_path
 from cpa_sdk.cli import main
-from cpa_sdk.plugin import PLUGIN_ID_PATTERN
+from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN, plugin_id_from_path
 
 
 _FILES = {

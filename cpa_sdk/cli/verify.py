@@ -9,7 +9,6 @@ imports inside functions that the bundle could not satisfy, which no single run 
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from cpa_sdk.build.lazy_imports import unbundled_lazy_imports
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.cli import main
 from cpa_sdk.cli._verdict import conclude
-from cpa_sdk.plugin import SCHEMA_VERSION
+from cpa_sdk.testing.harness import lifecycle_request
 from cpa_sdk.testing.native_host import IsolatedRun, run_isolated, script_text
 
 _LOG_ANSWER = b'{"ok":true,"result":{}}'
@@ -45,9 +44,9 @@ def verify(library: str, config_file: str | None, calls: tuple[tuple[str, str], 
     else:
         warnings += [str(gap) for gap in unbundled_lazy_imports(bundle)]
     config = Path(config_file).read_bytes() if config_file else b""
-    register = json.dumps({"config_yaml": base64.b64encode(config).decode(), "schema_version": SCHEMA_VERSION})
+    register = lifecycle_request(config)
     lines = [f"hostreply host.log {script_text(_LOG_ANSWER)}", f"load p {Path(library).resolve()}",
-             f"call p plugin.register {script_text(register.encode())}"]
+             f"call p plugin.register {script_text(register)}"]
     lines += [f"call p {method} {script_text(request.encode())}" for method, request in calls]
     run = run_isolated([*lines, "unload p"])
     _report(run, problems, warnings, bundled=bundle is not None)

@@ -6,7 +6,6 @@ Both go through the same ``(method, bytes) -> (rc, bytes)`` boundary CPA uses, w
 
 from __future__ import annotations
 
-import base64
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -18,12 +17,12 @@ import yaml
 
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
-from cpa_sdk.testing.fake_host import FakeHost
 from cpa_sdk.methods import METHODS, MethodTable
-from cpa_sdk.wire import IdentifierResponse, Registration
+from cpa_sdk.testing.fake_host import FakeHost
+from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
 
-__all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml"]
+__all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml", "lifecycle_request"]
 
 ConfigInput = Mapping[str, Any] | str | bytes | None
 
@@ -97,6 +96,11 @@ def config_yaml(config: ConfigInput) -> bytes:
     return yaml.safe_dump(dict(config), sort_keys=False).encode()
 
 
+def lifecycle_request(config: ConfigInput = None, schema_version: int = SCHEMA_VERSION) -> bytes:
+    """The ``plugin.register``/``plugin.reconfigure`` request CPA sends with this config."""
+    return encode(LifecycleRequest(config_yaml=config_yaml(config), schema_version=schema_version))
+
+
 class PluginHarness:
     """A plugin under test. ``plugin`` is a plugin class or the path of a built ``.so``.
 
@@ -148,13 +152,16 @@ class PluginHarness:
         """Send ``plugin.register`` as CPA does and return the decoded registration."""
         return self._lifecycle("plugin.register", config, schema_version)
 
+    def register_raw(self, config: ConfigInput = None, *, schema_version: int = SCHEMA_VERSION) -> CallResult:
+        """Send ``plugin.register`` as CPA does and return the answer undecoded, error or not."""
+        return self.call_raw("plugin.register", lifecycle_request(config, schema_version))
+
     def reconfigure(self, config: ConfigInput = None, *, schema_version: int = SCHEMA_VERSION) -> Registration:
         """Send ``plugin.reconfigure`` (CPA's config reloads and auth changes)."""
         return self._lifecycle("plugin.reconfigure", config, schema_version)
 
     def _lifecycle(self, method: str, config: ConfigInput, schema_version: int) -> Registration:
-        request = {"config_yaml": base64.b64encode(config_yaml(config)).decode(), "schema_version": schema_version}
-        result = self.call_raw(method, request)
+        result = self.call_raw(method, lifecycle_request(config, schema_version))
         if not result.ok:
             raise PluginCallError(method, result)
         return decode(Registration, pydantic_core.to_json(result.result))

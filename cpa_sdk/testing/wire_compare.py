@@ -6,10 +6,9 @@ from typing import Any
 
 import pydantic_core
 
+from cpa_sdk.wire._go import GO_ZERO_TIME_TEXT
+
 __all__ = ["assert_wire_equal", "go_zero_stripped"]
-
-_GO_ZERO_TIME = "0001-01-01T00:00:00Z"
-
 
 def go_zero_stripped(value: Any) -> Any:
     """Drop every object key whose value is a Go zero value, recursively.
@@ -26,7 +25,7 @@ def go_zero_stripped(value: Any) -> Any:
 
 
 def _is_zero(value: Any) -> bool:
-    if value is None or value is False or value == _GO_ZERO_TIME:
+    if value is None or value is False or value == GO_ZERO_TIME_TEXT:
         return True
     if isinstance(value, (dict, list, str)) and not value:
         return True

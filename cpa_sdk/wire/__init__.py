@@ -33,7 +33,13 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from cpa_sdk.wire._go import GoModel as GoModel, WireDecodeError as WireDecodeError, decode as decode, encode as encode
+    from cpa_sdk.wire._go import (
+        GO_ZERO_TIME_TEXT as GO_ZERO_TIME_TEXT,
+        GoModel as GoModel,
+        WireDecodeError as WireDecodeError,
+        decode as decode,
+        encode as encode,
+    )
     from cpa_sdk.wire.common import (
         AuthData as AuthData,
         CONFIG_FIELD_TYPE_ARRAY as CONFIG_FIELD_TYPE_ARRAY,
@@ -193,6 +199,7 @@ if TYPE_CHECKING:
 
 _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
     "_go": (
+        "GO_ZERO_TIME_TEXT",
         "GoModel",
         "WireDecodeError",
         "decode",

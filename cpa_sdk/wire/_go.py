@@ -27,7 +27,7 @@ import binascii
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from types import UnionType
 from typing import Annotated, Any, Callable, ClassVar, Final, TypeVar, Union, get_args, get_origin
 
@@ -47,6 +47,7 @@ from pydantic_core import core_schema
 
 __all__ = [
     "GO_ZERO_TIME",
+    "GO_ZERO_TIME_TEXT",
     "GoBytes",
     "GoDuration",
     "GoModel",
@@ -62,7 +63,9 @@ __all__ = [
 
 _ModelT = TypeVar("_ModelT", bound="GoModel")
 
-GO_ZERO_TIME: Final = datetime(1, 1, 1, tzinfo=timezone.utc)
+GO_ZERO_TIME_TEXT: Final = "0001-01-01T00:00:00Z"
+"""Go's zero ``time.Time`` as ``encoding/json`` writes it."""
+GO_ZERO_TIME: Final = datetime.fromisoformat(GO_ZERO_TIME_TEXT)
 """Go's zero ``time.Time``. Decoded as ``None``: it means "unset" everywhere in CPA."""
 
 

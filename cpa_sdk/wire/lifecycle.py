@@ -5,7 +5,7 @@ These structs carry snake_case JSON tags, unlike the PascalCase ``sdk/pluginapi`
 """
 
 import functools
-from typing import TYPE_CHECKING, Any, Final, Literal, cast
+from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 
 from pydantic import create_model
 
@@ -37,13 +37,16 @@ ExecutorModelScope = Literal["both", "static", "oauth"]
 """Known values of ``executor_model_scope``. Empty or any other value, even in another case,
 counts as ``"both"``."""
 
-EXECUTOR_MODEL_SCOPE_BOTH: Final = "both"
+EXECUTOR_MODEL_SCOPE_BOTH: Final[ExecutorModelScope] = "both"
 """The executor serves static models and OAuth auth-bound models (the default)."""
-EXECUTOR_MODEL_SCOPE_STATIC: Final = "static"
+EXECUTOR_MODEL_SCOPE_STATIC: Final[ExecutorModelScope] = "static"
 """The executor serves only static (non-OAuth) models; ``model.for_auth`` is not asked."""
-EXECUTOR_MODEL_SCOPE_OAUTH: Final = "oauth"
+EXECUTOR_MODEL_SCOPE_OAUTH: Final[ExecutorModelScope] = "oauth"
 """The executor serves only OAuth auth-bound models; ``model.register``/``model.static`` are
 skipped and model routers cannot target it."""
+
+
+_MODEL_SCOPES: Final = " or ".join(repr(scope) for scope in get_args(ExecutorModelScope))
 
 
 class EmptyRequest(GoModel):
@@ -94,7 +97,7 @@ _SETTINGS: Final[dict[str, dict[str, tuple[Any, Any]]]] = {
         "executor_model_scope": (
             str,
             go_field(
-                "executor_model_scope", "", description="'static', 'oauth' or 'both'; anything else counts as 'both'."
+                "executor_model_scope", "", description=f"{_MODEL_SCOPES}; anything else counts as 'both'."
             ),
         ),
         "executor_input_formats": (
