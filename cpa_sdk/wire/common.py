@@ -30,19 +30,19 @@ ConfigFieldType = Literal["string", "number", "integer", "boolean", "enum", "arr
 """Documented values of ``ConfigField.Type`` (Go ``ConfigFieldType``). The host passes any string
 through to the management UI unchecked."""
 
-CONFIG_FIELD_TYPE_STRING: Final[ConfigFieldType] = "string"
+CONFIG_FIELD_TYPE_STRING: Final = "string"
 """A string configuration value."""
-CONFIG_FIELD_TYPE_NUMBER: Final[ConfigFieldType] = "number"
+CONFIG_FIELD_TYPE_NUMBER: Final = "number"
 """A numeric configuration value."""
-CONFIG_FIELD_TYPE_INTEGER: Final[ConfigFieldType] = "integer"
+CONFIG_FIELD_TYPE_INTEGER: Final = "integer"
 """An integer configuration value."""
-CONFIG_FIELD_TYPE_BOOLEAN: Final[ConfigFieldType] = "boolean"
+CONFIG_FIELD_TYPE_BOOLEAN: Final = "boolean"
 """A boolean configuration value."""
-CONFIG_FIELD_TYPE_ENUM: Final[ConfigFieldType] = "enum"
+CONFIG_FIELD_TYPE_ENUM: Final = "enum"
 """A string limited to ``ConfigField.EnumValues``."""
-CONFIG_FIELD_TYPE_ARRAY: Final[ConfigFieldType] = "array"
+CONFIG_FIELD_TYPE_ARRAY: Final = "array"
 """An array configuration value."""
-CONFIG_FIELD_TYPE_OBJECT: Final[ConfigFieldType] = "object"
+CONFIG_FIELD_TYPE_OBJECT: Final = "object"
 """An object configuration value."""
 
 
