@@ -61,7 +61,7 @@ def import_plugin(target: str) -> type[Plugin]:
         module = importlib.import_module(module_name)
     except ImportError as exc:
         raise PluginLoadError(f"cannot import plugin module {module_name!r}: {exc}") from exc
-    except TypeError:
+    except PluginLoadError:
         raise  # a plugin class that is not valid: its message says how to fix it
     except Exception as exc:  # noqa: BLE001 - any failure of the module's own code
         raise PluginLoadError(failure_message(f"importing plugin module {module_name!r} failed", exc)) from exc

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView
+from cpa_sdk.wire.lifecycle import ExecutorModelScope  # at run time too: the reference pages read the hints
 
 if TYPE_CHECKING:
     from cpa_sdk.wire import (
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
         CommandLineRegistrationRequest,
         CommandLineRegistrationResponse,
         ExecutorHTTPRequest,
-        ExecutorModelScope,
         ExecutorHTTPResponse,
         ExecutorRequest,
         ExecutorResponse,

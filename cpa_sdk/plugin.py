@@ -36,6 +36,7 @@ from cpa_sdk.capabilities import (
 )
 from cpa_sdk.config import NoConfig, PluginConfig
 from cpa_sdk.definition_warnings import PluginDefinitionWarning, misspelt_hooks
+from cpa_sdk.errors import PluginLoadError
 from cpa_sdk.host import Host
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN
@@ -171,11 +172,14 @@ class Plugin(Generic[_ConfigT]):
 
 
 def _config_model_of(cls: type) -> type[PluginConfig] | None:
-    for base in getattr(cls, "__orig_bases__", ()):
-        if get_origin(base) is Plugin:
-            (arg,) = get_args(base)
-            if isinstance(arg, type) and issubclass(arg, PluginConfig):
-                return arg
+    """The config model named by the nearest ``Plugin[Config]`` in the MRO, so that a mixin
+    listed before the config-carrying base does not hide it."""
+    for klass in cls.__mro__:
+        for base in vars(klass).get("__orig_bases__", ()):
+            if get_origin(base) is Plugin:
+                (arg,) = get_args(base)
+                if isinstance(arg, type) and issubclass(arg, PluginConfig):
+                    return arg
     return None
 
 
@@ -222,7 +226,7 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
             "the lowest that covers this plugin's capabilities"
         )
     if problems:
-        raise TypeError(f"plugin class {cls.__qualname__} is not valid:\n  - " + "\n  - ".join(problems))
+        raise PluginLoadError(f"plugin class {cls.__qualname__} is not valid:\n  - " + "\n  - ".join(problems))
 
 
 def _overrides(cls: type, base: type, attr: str) -> bool:

@@ -1,8 +1,14 @@
-"""The ``cpa-sdk`` command line: one click group, one module per command."""
+"""The ``cpa-sdk`` command line: one click group, one module per command.
+
+The command modules define plain click commands and know nothing of the group; this module adds
+them, so importing a command module never runs the group's module half-way through.
+"""
 
 from __future__ import annotations
 
 import click
+
+from cpa_sdk.cli import build, build_all, call, check, dev, new, package, runtime, schema, verify
 
 __all__ = ["main"]
 
@@ -13,9 +19,17 @@ def main() -> None:
     """Write, test, build and package CLIProxyAPI plugins in Python."""
 
 
-def _register_commands() -> None:
-    # Each command module adds itself to ``main``; importing them here keeps start-up in one place.
-    from cpa_sdk.cli import commands  # noqa: F401
-
-
-_register_commands()
+for _command in (
+    build.build,
+    build_all.build_all,
+    build_all.list_examples,
+    call.call,
+    check.check,
+    dev.dev,
+    new.new,
+    package.package,
+    runtime.runtime_group,
+    schema.schema,
+    verify.verify,
+):
+    main.add_command(_command)

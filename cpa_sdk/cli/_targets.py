@@ -29,7 +29,7 @@ def load_plugin_class(target: str) -> type[Plugin[Any]]:
         sys.path.insert(0, os.getcwd())
     try:
         return import_plugin(target)
-    except (PluginLoadError, TypeError) as exc:
+    except PluginLoadError as exc:
         raise click.ClickException(str(exc)) from None
 
 

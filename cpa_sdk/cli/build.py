@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError, build_plugin
-from cpa_sdk.cli import main
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
 from cpa_sdk.cli._targets import current_directory_path
 
@@ -23,7 +22,7 @@ def _python_version(value: str | None) -> tuple[int, int] | None:
     return int(major), int(minor)
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.option(
     "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,

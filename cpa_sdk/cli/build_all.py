@@ -15,7 +15,6 @@ from typing import Any
 import click
 
 from cpa_sdk.build import BuildError, build_plugin
-from cpa_sdk.cli import main
 
 
 def _catalog() -> Any:
@@ -43,7 +42,7 @@ def _list(catalog: Any, names: list[str]) -> None:
         click.echo(f"{name:<{width}}  {plugin.plugin_id:<34}  {catalog.target(name):<70}  {','.join(keys)}")
 
 
-@main.command("list-examples")
+@click.command("list-examples")
 @click.option("--only", multiple=True, metavar="EXAMPLE", help="List only this example (repeatable).")
 def list_examples(only: tuple[str, ...]) -> None:
     """List the reference plugins: example name, plugin ID, build target, capability keys."""
@@ -51,7 +50,7 @@ def list_examples(only: tuple[str, ...]) -> None:
     _list(catalog, _selected(catalog, only))
 
 
-@main.command("build-all")
+@click.command("build-all")
 @click.option(
     "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,
     help="Directory to write the <id>.so files into.",

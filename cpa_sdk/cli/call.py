@@ -8,12 +8,11 @@ from pathlib import Path
 
 import click
 
-from cpa_sdk.cli import main
 from cpa_sdk.cli._targets import open_harness
 from cpa_sdk.plugin import SCHEMA_VERSION
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.argument("method")
 @click.argument("request", required=False)

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 from typing import Any, get_args
 
-from cpa_sdk.cli import main
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.cli._verdict import conclude
@@ -25,7 +24,7 @@ FORMAT_ALIASES = {
 CONFIG_FIELD_TYPES = frozenset(get_args(ConfigFieldType))
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Config YAML to validate too.")
 @click.option("--id", "plugin_id", help="The plugin ID (file name) CPA will load it under.")

@@ -20,7 +20,6 @@ import click
 from cpa_sdk.build import BuildError, BuildSpec
 from cpa_sdk.build.cache import user_cache
 from cpa_sdk.build.compiler import compile_plugin
-from cpa_sdk.cli import main
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import current_directory_path
 from cpa_sdk.devloop import DevLoopError
@@ -46,7 +45,7 @@ def _say(message: str) -> None:
     click.secho(f"cpa-sdk dev: {message}", fg="green", err=True)
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.option("--cpa", "cpa_binary", type=click.Path(dir_okay=False, path_type=Path),
               help="The CPA server binary to run; default: built once from CPA's Go module (needs go).")

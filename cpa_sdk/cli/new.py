@@ -13,7 +13,6 @@ from typing import Final
 
 import click
 
-from cpa_sdk.cli import main
 from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN, plugin_id_from_path
 
 
@@ -74,7 +73,7 @@ def importable_package_name(plugin_id: str) -> str:
     return package
 
 
-@main.command()
+@click.command()
 @click.argument("plugin_id")
 @click.option("-d", "--directory", type=click.Path(file_okay=False), help="Where to create it (default: ./PLUGIN_ID).")
 @click.option("--author", default="me", show_default=True, help="Author for the metadata and the repository URL.")

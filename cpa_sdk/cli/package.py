@@ -10,12 +10,11 @@ import click
 
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError
 from cpa_sdk.build.package import package_plugin
-from cpa_sdk.cli import main
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
 from cpa_sdk.cli._targets import current_directory_path
 
 
-@main.command()
+@click.command()
 @click.argument("target")
 @click.option(
     "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,

@@ -11,10 +11,9 @@ import click
 from cpa_sdk.build.runtime_build import build_runtime, cached_runtimes, read_runtime_info, runtime_cache_root
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.build.target import DEFAULT_GLIBC, GOARCH_MACHINES, Target, parse_glibc
-from cpa_sdk.cli import main
 
 
-@main.group("runtime")
+@click.group("runtime")
 def runtime_group() -> None:
     """The CPython a bundle carries, built for CPA's machines (docs/shipping.md).
 

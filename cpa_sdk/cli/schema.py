@@ -6,10 +6,9 @@ import json
 
 import click
 
-from cpa_sdk.cli import main
 
 
-@main.command()
+@click.command()
 @click.argument("name", required=False)
 @click.option("--response", is_flag=True, help="For a method name: the response model instead of the request.")
 @click.option("--list", "list_all", is_flag=True, help="List every model and method.")

@@ -23,6 +23,16 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+def test_command_modules_do_not_import_the_group() -> None:
+    import ast
+
+    cli = Path(__file__).resolve().parents[2] / "cpa_sdk" / "cli"
+    for module in cli.glob("*.py"):
+        imports = [node for node in ast.walk(ast.parse(module.read_text())) if isinstance(node, ast.ImportFrom)]
+        assert not any(node.module == "cpa_sdk.cli" and module.name != "__init__.py" for node in imports), module
+    assert {"build", "build-all", "call", "check", "dev", "list-examples", "new", "package", "runtime", "schema", "verify"} == set(main.commands)
+
+
 def test_call_prints_the_answer(runner: CliRunner, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("fast: true\n")

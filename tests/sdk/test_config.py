@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from cpa_sdk import ConfigError, PluginConfig
+from cpa_sdk import ConfigError, Plugin, PluginConfig, RequestNormalizer
 from cpa_sdk.config import config_fields, decode_config, load_config
 from cpa_sdk.testing import PluginHarness
+from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
 
-from tests.sdk.plugins import Normalizer, RichConfig
+from tests.sdk.plugins import META, Normalizer, RichConfig
 
 
 class Flags(PluginConfig):
@@ -122,3 +123,28 @@ def test_config_fields_are_derived_from_the_model() -> None:
         "tags": ("array", None, ""),
         "nested": ("object", None, ""),
     }
+
+
+class _Logging:
+    """A plain mixin, listed before the base that names the config."""
+
+
+class _HostHelpers(Plugin, abstract=True):
+    """A plugin mixin of its own, without a config."""
+
+
+class _Configured(Plugin[Flags], RequestNormalizer, abstract=True):
+    plugin_id = name = "configured"
+    version, author, github_repository = META["version"], META["author"], META["github_repository"]
+
+    def normalize_request(self, request: RequestTransformRequest) -> PayloadResponse | None:
+        return None
+
+
+@pytest.mark.parametrize("mixins", [(_Logging,), (_HostHelpers,), (_Logging, _HostHelpers)])
+def test_the_config_model_is_found_behind_mixins(mixins: tuple[type, ...]) -> None:
+    cls = type("Mixed", (*mixins, _Configured), {})
+    assert cls.config_model is Flags
+    with PluginHarness(cls) as harness:
+        harness.register({"fast": True})
+        assert harness.plugin.config == Flags(fast=True)

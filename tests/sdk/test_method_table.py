@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 import cpa_sdk.wire as wire
-from cpa_sdk import Capability, ExecutorStream, Plugin
+from cpa_sdk import Capability, ExecutorStream, Plugin, PluginLoadError
 from cpa_sdk.capabilities import CAPABILITIES, capabilities_of
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.testing import PluginHarness
@@ -63,7 +63,7 @@ def test_one_extra_row_gives_a_base_class_method_and_its_check() -> None:
     assert inspect.signature(FakeEchoer.echo).parameters.keys() == {"self", "request"}
     assert "def echo(self, request: RequestTransformRequest) -> PayloadResponse | None" in (FakeEchoer.echo.__doc__ or "")
     assert capabilities_of(EchoPlugin) == [FakeEchoer]
-    with pytest.raises(TypeError, match=r"FakeEchoer requires def echo\(self, request: RequestTransformRequest\)"):
+    with pytest.raises(PluginLoadError, match=r"FakeEchoer requires def echo\(self, request: RequestTransformRequest\)"):
 
         class Lazy(Plugin, FakeEchoer):
             plugin_id = name = "lazy"

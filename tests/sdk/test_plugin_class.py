@@ -6,7 +6,15 @@ import warnings
 
 import pytest
 
-from cpa_sdk import Executor, Plugin, PluginDefinitionWarning, RequestInterceptor, ResponseStreamInterceptor, Scheduler
+from cpa_sdk import (
+    Executor,
+    Plugin,
+    PluginDefinitionWarning,
+    PluginLoadError,
+    RequestInterceptor,
+    ResponseStreamInterceptor,
+    Scheduler,
+)
 from cpa_sdk.testing import PluginHarness
 from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse
 
@@ -27,41 +35,47 @@ def test_valid_class_defines() -> None:
     assert [c.capability_key for c in cls.capabilities()] == ["scheduler"]
 
 
+def test_an_invalid_class_raises_the_documented_plugin_load_error() -> None:
+    with pytest.raises(PluginLoadError) as raised:
+        define(Plugin, Scheduler)
+    assert not isinstance(raised.value, TypeError)
+
+
 def test_missing_required_method_names_the_signature() -> None:
-    with pytest.raises(TypeError, match=r"Scheduler requires def pick_auth\(self, request: SchedulerPickRequest\)"):
+    with pytest.raises(PluginLoadError, match=r"Scheduler requires def pick_auth\(self, request: SchedulerPickRequest\)"):
         define(Plugin, Scheduler)
 
 
 def test_misspelled_method_is_reported_as_missing() -> None:
-    with pytest.raises(TypeError, match="pick_auth"):
+    with pytest.raises(PluginLoadError, match="pick_auth"):
         define(Plugin, Scheduler, pick=pick)
 
 
 def test_wrong_arity_is_reported() -> None:
-    with pytest.raises(TypeError, match="must look like def pick_auth"):
+    with pytest.raises(PluginLoadError, match="must look like def pick_auth"):
         define(Plugin, Scheduler, pick_auth=lambda self, request, extra: None)
 
 
 @pytest.mark.parametrize("attr", ["name", "version", "author", "github_repository"])
 def test_blank_metadata_is_rejected(attr: str) -> None:
-    with pytest.raises(TypeError, match=f"{attr} must be a non-blank string"):
+    with pytest.raises(PluginLoadError, match=f"{attr} must be a non-blank string"):
         define(Plugin, Scheduler, pick_auth=pick, **{attr: "  "})
 
 
 @pytest.mark.parametrize("plugin_id", ["", "-lead", "has space", "x" * 129])
 def test_invalid_plugin_id_is_rejected(plugin_id: str) -> None:
-    with pytest.raises(TypeError, match="plugin_id"):
+    with pytest.raises(PluginLoadError, match="plugin_id"):
         define(Plugin, Scheduler, pick_auth=pick, plugin_id=plugin_id)
 
 
 def test_plugin_without_capability_is_rejected() -> None:
-    with pytest.raises(TypeError, match="at least one capability"):
+    with pytest.raises(PluginLoadError, match="at least one capability"):
         define(Plugin)
 
 
 def test_executor_needs_formats() -> None:
     methods = {"executor_identifier": lambda self: "x", "execute": lambda self, request: None}
-    with pytest.raises(TypeError, match="input_formats must name at least one format"):
+    with pytest.raises(PluginLoadError, match="input_formats must name at least one format"):
         define(Plugin, Executor, output_formats=("openai",), **methods)
 
 
@@ -71,9 +85,9 @@ def test_request_interceptor_needs_no_method_but_gets_pass_through() -> None:
 
 
 def test_stream_interceptor_needs_exactly_one_flavour() -> None:
-    with pytest.raises(TypeError, match="exactly one of intercept_stream_chunk"):
+    with pytest.raises(PluginLoadError, match="exactly one of intercept_stream_chunk"):
         define(Plugin, ResponseStreamInterceptor)
-    with pytest.raises(TypeError, match="exactly one of intercept_stream_chunk"):
+    with pytest.raises(PluginLoadError, match="exactly one of intercept_stream_chunk"):
         define(
             Plugin,
             ResponseStreamInterceptor,
@@ -86,7 +100,7 @@ def test_stream_interceptor_needs_exactly_one_flavour() -> None:
 def test_schema_version_below_capabilities_is_rejected() -> None:
     from cpa_sdk import RequestLifecyclePlugin
 
-    with pytest.raises(TypeError, match="below 2"):
+    with pytest.raises(PluginLoadError, match="below 2"):
         define(Plugin, RequestLifecyclePlugin, complete_request=lambda self, request: None, schema_version=1)
 
 
@@ -94,7 +108,7 @@ def test_abstract_intermediate_class_is_not_checked() -> None:
     class Base(Plugin, Scheduler, abstract=True):
         pass
 
-    with pytest.raises(TypeError, match="pick_auth"):
+    with pytest.raises(PluginLoadError, match="pick_auth"):
         type("Concrete", (Base,), {"plugin_id": "c", "name": "C", **META})
 
 
@@ -122,7 +136,7 @@ def test_async_handlers_are_rejected_at_definition() -> None:
     async def pick_auth(self: object, request: SchedulerPickRequest) -> SchedulerPickResponse:
         return SchedulerPickResponse()
 
-    with pytest.raises(TypeError, match=r"pick_auth must be a plain def, not async def"):
+    with pytest.raises(PluginLoadError, match=r"pick_auth must be a plain def, not async def"):
         define(Plugin, Scheduler, pick_auth=pick_auth)
 
 
