@@ -27,13 +27,14 @@ from cpa_sdk.capabilities import (
     ThinkingApplier,
     UsagePlugin,
 )
+from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.config import NoConfig, PluginConfig
 from cpa_sdk.definition_warnings import PluginDefinitionWarning
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.errors import ConfigError, HostError, HostUnavailableError, PluginError, PluginLoadError
 from cpa_sdk.host import Host, HostLogHandler, HTTPStream, ModelStream
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
-from cpa_sdk.streaming import ExecutorStream, StreamChunkView
+from cpa_sdk.streaming import ExecutorStream
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -25,7 +25,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
-from cpa_sdk.streaming import ExecutorStream, StreamChunkView
+from cpa_sdk.chunk_view import StreamChunkView
+from cpa_sdk.streaming import ExecutorStream
 from cpa_sdk.wire.lifecycle import ExecutorModelScope  # at run time too: the reference pages read the hints
 
 if TYPE_CHECKING:
@@ -408,8 +409,9 @@ class ResponseStreamInterceptor(Capability, key="response_stream_interceptor"):
     A repeated -1 for the same ``RequestID`` means the stream restarted: reset its state.
 
     Implement ``intercept_stream_chunk`` for a fully decoded request, or
-    ``intercept_stream_chunk_raw`` for a lazy view that decodes only the fields you touch: the
-    fast path for per-chunk work, since ``HistoryChunks`` can hold up to 1 MiB on every call.
+    ``intercept_stream_chunk_raw`` for a lazy view that decodes the large fields only when you
+    read them: the fast path for per-chunk work, since ``HistoryChunks`` can hold up to 1 MiB on
+    every call.
     """
 
     def intercept_stream_chunk(

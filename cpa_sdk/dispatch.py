@@ -23,10 +23,11 @@ from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
 from cpa_sdk.errors import PluginError
 from cpa_sdk.failure_log import failure_message
-from cpa_sdk.host import Host, HostTransport, _callback_id
+from cpa_sdk.host import Host, HostTransport, enter_callback_scope, leave_callback_scope
 from cpa_sdk.methods import CpaMethod
-from cpa_sdk.plugin import Plugin
-from cpa_sdk.streaming import ExecutorStream, StreamChunkView, StreamPump
+from cpa_sdk.plugin import Plugin, install_config
+from cpa_sdk.chunk_view import StreamChunkView
+from cpa_sdk.streaming import ExecutorStream, StreamPump
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
 
@@ -137,7 +138,7 @@ class Dispatcher:
         for warning in warnings:
             self.host.log(warning, level="warn", plugin_id=self.plugin.loaded_id)
         self.plugin.on_configure(config)
-        self.plugin._config = config
+        install_config(self.plugin, config)
         metadata = cls.metadata()
         if self.registered_version:
             metadata = metadata.model_copy(update={"version": self.registered_version})
@@ -168,11 +169,11 @@ class Dispatcher:
         def route(raw: bytes) -> tuple[int, bytes]:
             request = decode(request_class, raw)
             if scoped:
-                token = _callback_id.set(request.host_callback_id)  # type: ignore[attr-defined]
+                token = enter_callback_scope(request.host_callback_id)  # type: ignore[attr-defined]
                 try:
                     result = handler(request)
                 finally:
-                    _callback_id.reset(token)
+                    leave_callback_scope(token)
             else:
                 result = handler(request)
             if result is None or void:
@@ -211,7 +212,7 @@ class Dispatcher:
 
         def route(raw: bytes) -> tuple[int, bytes]:
             request: Any = decode(request_class, raw)
-            token = _callback_id.set(request.host_callback_id)
+            token = enter_callback_scope(request.host_callback_id)
             try:
                 stream = handler(request)
                 if not isinstance(stream, ExecutorStream):
@@ -224,7 +225,7 @@ class Dispatcher:
                 pump.start(request.stream_id, stream.chunks)
                 return 0, ok_envelope(encode(ExecutorStreamResponse(headers=stream.headers)))
             finally:
-                _callback_id.reset(token)
+                leave_callback_scope(token)
 
         return route
 
@@ -234,11 +235,11 @@ class Dispatcher:
 
         def route(raw: bytes) -> tuple[int, bytes]:
             chunk = StreamChunkView(raw)
-            token = _callback_id.set(chunk.host_callback_id)
+            token = enter_callback_scope(chunk.host_callback_id)
             try:
                 result = handler(chunk)
             finally:
-                _callback_id.reset(token)
+                leave_callback_scope(token)
             if result is None:
                 return 0, EMPTY_OK
             _expect_type(result, response_class, "intercept_stream_chunk_raw")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, Final, Literal, TypeVar
 
@@ -33,6 +33,8 @@ __all__ = [
     "LogLevel",
     "ModelStream",
     "current_callback_id",
+    "enter_callback_scope",
+    "leave_callback_scope",
 ]
 
 HostTransport = Callable[[str, bytes], tuple[int, bytes]]
@@ -48,6 +50,19 @@ _callback_id: Final[ContextVar[str]] = ContextVar("cpa_host_callback_id", defaul
 def current_callback_id() -> str:
     """The ``host_callback_id`` of the plugin call running in this context, or ``""``."""
     return _callback_id.get()
+
+
+def enter_callback_scope(callback_id: str) -> Token[str]:
+    """Make ``callback_id`` the current call's, for the callbacks it makes; the dispatcher's seam.
+
+    Returns the token ``leave_callback_scope`` takes back when the call ends.
+    """
+    return _callback_id.set(callback_id)
+
+
+def leave_callback_scope(token: Token[str]) -> None:
+    """End the scope ``enter_callback_scope`` opened."""
+    _callback_id.reset(token)
 
 
 class Host:

@@ -171,6 +171,11 @@ class Plugin(Generic[_ConfigT]):
         return [method for cap in cls.capabilities() for method in cap.capability_methods]
 
 
+def install_config(plugin: Plugin[Any], config: PluginConfig) -> None:
+    """Put a config in force; only the dispatcher calls this, once ``on_configure`` accepted it."""
+    plugin._config = config
+
+
 def _config_model_of(cls: type) -> type[PluginConfig] | None:
     """The config model named by the nearest ``Plugin[Config]`` in the MRO, so that a mixin
     listed before the config-carrying base does not hide it."""

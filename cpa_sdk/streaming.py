@@ -1,4 +1,4 @@
-"""Streaming, both ways: executor output the plugin produces, and chunks the host hands in.
+"""Executor streams: the output an executor plugin produces, inline or emitted after the call.
 
 Executor streams (cpa-protocol.md §6.1) go either inline, as ``chunks`` in the response, or
 asynchronously through ``host.stream.emit`` once ``executor.execute_stream`` has returned. The
@@ -6,10 +6,6 @@ host buffers only 16 chunks and starts draining only after the call returns, so 
 inside the call can deadlock. Plugin authors therefore write a generator; ``StreamPump`` drains
 it on a thread of its own after the call has returned, stops at the first emit the host refuses
 (the client went away), and always closes the stream.
-
-Stream-chunk interceptors run once per chunk of every streaming response, so
-``StreamChunkView`` offers the request without validating it whole: fields are decoded when
-read, and ``HistoryChunks`` (up to 1 MiB per call) only if asked for.
 """
 
 from __future__ import annotations
@@ -18,17 +14,15 @@ import contextvars
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-import pydantic_core
+from typing import TYPE_CHECKING
 
 from cpa_sdk.errors import HostError, PluginError
-from cpa_sdk.wire._go import Header, WireDecodeError, b64decode, go_fold
+from cpa_sdk.wire._go import Header
 
 if TYPE_CHECKING:
     from cpa_sdk.host import Host
 
-__all__ = ["ExecutorStream", "StreamChunkView", "StreamPump"]
+__all__ = ["ExecutorStream", "StreamPump"]
 
 
 @dataclass(slots=True)
@@ -119,115 +113,3 @@ class StreamPump:
             threads = list(self._threads)
         for thread in threads:
             thread.join(timeout)
-
-
-class StreamChunkView:
-    """A ``response.intercept_stream_chunk`` request, decoded field by field on access.
-
-    Keys are matched case-insensitively, as Go does. Byte fields are strict base64, like the
-    typed model. Use ``raw`` for anything else.
-    """
-
-    __slots__ = ("_fields", "raw")
-
-    def __init__(self, raw: bytes) -> None:
-        self.raw = raw
-        try:
-            parsed = pydantic_core.from_json(raw)
-        except ValueError as exc:
-            raise WireDecodeError(f"invalid JSON: {exc}") from None
-        if not isinstance(parsed, dict):
-            raise WireDecodeError("cannot decode a non-object into StreamChunkInterceptRequest")
-        self._fields: dict[str, Any] = {go_fold(key): value for key, value in parsed.items()}
-
-    def _str(self, key: str) -> str:
-        value = self._fields.get(key)
-        if value is None:
-            return ""
-        if not isinstance(value, str):
-            raise WireDecodeError(f"{key}: expected a string")
-        return value
-
-    def _bytes(self, key: str) -> bytes | None:
-        value = self._fields.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise WireDecodeError(f"{key}: expected a base64 string")
-        return b64decode(value)
-
-    def _header(self, key: str) -> dict[str, list[str]] | None:
-        value = self._fields.get(key)
-        if value is not None and not isinstance(value, dict):
-            raise WireDecodeError(f"{key}: expected an object of string arrays")
-        return value
-
-    @property
-    def request_id(self) -> str:
-        return self._str("requestid")
-
-    @property
-    def source_format(self) -> str:
-        return self._str("sourceformat")
-
-    @property
-    def model(self) -> str:
-        return self._str("model")
-
-    @property
-    def requested_model(self) -> str:
-        return self._str("requestedmodel")
-
-    @property
-    def host_callback_id(self) -> str:
-        return self._str("host_callback_id")
-
-    @property
-    def chunk_index(self) -> int:
-        value = self._fields.get("chunkindex", 0)
-        if value is None:
-            return 0
-        if type(value) is not int:
-            raise WireDecodeError("ChunkIndex: expected an integer")
-        return value
-
-    @property
-    def is_header_init(self) -> bool:
-        """The ``ChunkIndex`` -1 call: only header changes count."""
-        return self.chunk_index == -1
-
-    @property
-    def body(self) -> bytes | None:
-        return self._bytes("body")
-
-    @property
-    def original_request(self) -> bytes | None:
-        return self._bytes("originalrequest")
-
-    @property
-    def request_body(self) -> bytes | None:
-        return self._bytes("requestbody")
-
-    @property
-    def request_headers(self) -> dict[str, list[str]] | None:
-        return self._header("requestheaders")
-
-    @property
-    def response_headers(self) -> dict[str, list[str]] | None:
-        return self._header("responseheaders")
-
-    @property
-    def metadata(self) -> dict[str, Any] | None:
-        value = self._fields.get("metadata")
-        return value if isinstance(value, dict) else None
-
-    @property
-    def history_chunks(self) -> list[bytes]:
-        value = self._fields.get("historychunks")
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            raise WireDecodeError("HistoryChunks: expected an array")
-        if not all(item is None or isinstance(item, str) for item in value):
-            raise WireDecodeError("HistoryChunks: expected base64 strings")
-        return [b"" if item is None else b64decode(item) for item in value]
