@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
 
 import pydantic_core
 
@@ -23,8 +23,27 @@ if TYPE_CHECKING:
 
 __all__ = ["StreamChunkView"]
 
+_T = TypeVar("_T")
+
 _LARGE: Final = frozenset({"historychunks", "originalrequest", "requestbody"})
 """Folded keys of the fields worth decoding only when read: up to 1 MiB each."""
+
+
+class _Field(Generic[_T]):
+    """A field of the view, named as in the wire model and decoded when first read."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, view: None, owner: type) -> _Field[_T]: ...
+    @overload
+    def __get__(self, view: StreamChunkView, owner: type) -> _T: ...
+    def __get__(self, view: StreamChunkView | None, owner: type) -> _T | _Field[_T]:
+        if view is None:  # read on the class: the descriptor, for help() and documentation
+            return self
+        value: _T = view._field(self._name)
+        return value
 
 
 class StreamChunkView:
@@ -64,65 +83,23 @@ class StreamChunkView:
         keys = {key: value for key, value in self._parsed.items() if wanted(go_fold(key))}
         return decode(_model(), pydantic_core.to_json(keys))
 
-    @property
-    def request_id(self) -> str:
-        return str(self._field("request_id"))
-
-    @property
-    def source_format(self) -> str:
-        return str(self._field("source_format"))
-
-    @property
-    def model(self) -> str:
-        return str(self._field("model"))
-
-    @property
-    def requested_model(self) -> str:
-        return str(self._field("requested_model"))
-
-    @property
-    def host_callback_id(self) -> str:
-        return str(self._field("host_callback_id"))
-
-    @property
-    def chunk_index(self) -> int:
-        index: int = self._field("chunk_index")
-        return index
+    request_id = _Field[str]()
+    source_format = _Field[str]()
+    model = _Field[str]()
+    requested_model = _Field[str]()
+    host_callback_id = _Field[str]()
+    chunk_index = _Field[int]()
+    body = _Field["bytes | None"]()
+    original_request = _Field["bytes | None"]()
+    request_body = _Field["bytes | None"]()
+    request_headers = _Field["dict[str, list[str]] | None"]()
+    response_headers = _Field["dict[str, list[str]] | None"]()
+    metadata = _Field["dict[str, Any] | None"]()
 
     @property
     def is_header_init(self) -> bool:
         """The ``ChunkIndex`` -1 call: only header changes count."""
         return self.chunk_index == -1
-
-    @property
-    def body(self) -> bytes | None:
-        body: bytes | None = self._field("body")
-        return body
-
-    @property
-    def original_request(self) -> bytes | None:
-        original: bytes | None = self._field("original_request")
-        return original
-
-    @property
-    def request_body(self) -> bytes | None:
-        body: bytes | None = self._field("request_body")
-        return body
-
-    @property
-    def request_headers(self) -> dict[str, list[str]] | None:
-        headers: dict[str, list[str]] | None = self._field("request_headers")
-        return headers
-
-    @property
-    def response_headers(self) -> dict[str, list[str]] | None:
-        headers: dict[str, list[str]] | None = self._field("response_headers")
-        return headers
-
-    @property
-    def metadata(self) -> dict[str, Any] | None:
-        metadata: dict[str, Any] | None = self._field("metadata")
-        return metadata
 
     @property
     def history_chunks(self) -> list[bytes]:
