@@ -10,7 +10,7 @@ import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import pydantic_core
 import yaml
@@ -25,6 +25,11 @@ from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
 __all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml", "lifecycle_request"]
 
 ConfigInput = Mapping[str, Any] | str | bytes | None
+RequestInput = GoModel | Mapping[str, Any] | bytes | str | None
+"""A request: a wire model, a JSON-able mapping, or the JSON itself."""
+Answer = GoModel | str | None
+"""A decoded answer: its wire model, an identifier, or ``None`` where CPA ignores the answer."""
+_AnswerT = TypeVar("_AnswerT", bound=GoModel | str)
 
 
 class PluginCallError(AssertionError):
@@ -168,7 +173,7 @@ class PluginHarness:
 
     # -- calls ----------------------------------------------------------------------------------
 
-    def call_raw(self, method: str, request: GoModel | Mapping[str, Any] | bytes | str | None = None) -> CallResult:
+    def call_raw(self, method: str, request: RequestInput = None) -> CallResult:
         """Call ``method`` with a model, a JSON-able mapping (``bytes`` values are sent as Go sends
         ``[]byte``: standard base64), or raw bytes; no decoding."""
         rc, raw = self._transport(method, _request_bytes(request))
@@ -176,22 +181,31 @@ class PluginHarness:
             self.host.check()
         return CallResult(rc, raw)
 
-    def call(self, method: str, request: GoModel | Mapping[str, Any] | bytes | str | None = None) -> Any:
+    @overload
+    def call(self, method: str, request: RequestInput = None) -> Answer: ...
+
+    @overload
+    def call(self, method: str, request: RequestInput = None, *, expect: type[_AnswerT]) -> _AnswerT: ...
+
+    def call(self, method: str, request: RequestInput = None, *, expect: type[Any] | None = None) -> Answer:
         """Call ``method`` and decode the result into its wire model.
 
         The model is the one CPA decodes the answer into (``cpa_sdk.methods.METHODS``);
         identifier methods return the identifier string, methods whose answer CPA ignores return
-        ``None``. An error envelope raises ``PluginCallError``.
+        ``None``. An error envelope raises ``PluginCallError``. With ``expect`` (a model, or
+        ``str`` for identifiers) the answer is checked to be one, and typed as one.
         """
         result = self.call_raw(method, request)
         if not result.ok:
             raise PluginCallError(method, result)
-        payload = pydantic_core.to_json(result.result if result.result is not None else {})
         spec = self._methods.get(method)
-        if spec is None or spec.kind == "void":
-            return None
-        answer = decode(spec.response, payload)
-        return answer.identifier if isinstance(answer, IdentifierResponse) else answer
+        answer: Answer = None
+        if spec is not None and spec.kind != "void":
+            decoded = decode(spec.response, pydantic_core.to_json(result.result if result.result is not None else {}))
+            answer = decoded.identifier if isinstance(decoded, IdentifierResponse) else decoded
+        if expect is not None and not isinstance(answer, expect):
+            raise AssertionError(f"{method} answered {type(answer).__name__}, expected {expect.__name__}")
+        return answer
 
     def close(self) -> None:
         """Shut the plugin down, as CPA does on unload."""
@@ -204,7 +218,7 @@ class PluginHarness:
         self.close()
 
 
-def _request_bytes(request: GoModel | Mapping[str, Any] | bytes | str | None) -> bytes:
+def _request_bytes(request: RequestInput) -> bytes:
     if request is None:
         return b"{}"
     if isinstance(request, GoModel):

@@ -204,3 +204,14 @@ def test_raise_errors_lets_a_plugin_bug_fail_the_test_with_its_traceback() -> No
 def test_raise_errors_needs_the_class() -> None:
     with pytest.raises(ValueError, match="raise_errors needs the plugin class"):
         PluginHarness("/nonexistent/plugin.so", raise_errors=True)
+
+
+def test_call_types_and_checks_the_answer_it_is_told_to_expect() -> None:
+    from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse, SchedulerAuthCandidate
+
+    with PluginHarness(Picker) as harness:
+        request = SchedulerPickRequest(candidates=[SchedulerAuthCandidate(id="a1")])
+        answer = harness.call("scheduler.pick", request, expect=SchedulerPickResponse)
+        assert answer.auth_id == "a1" and answer == harness.call("scheduler.pick", request)
+        with pytest.raises(AssertionError, match="scheduler.pick answered SchedulerPickResponse, expected str"):
+            harness.call("scheduler.pick", request, expect=str)
