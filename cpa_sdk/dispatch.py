@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from cpa_sdk.capabilities import RequestInterceptor, ResponseStreamInterceptor
+from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.config import decode_config
 from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
@@ -26,7 +27,6 @@ from cpa_sdk.failure_log import failure_message
 from cpa_sdk.host import Host, HostTransport, enter_callback_scope, leave_callback_scope
 from cpa_sdk.methods import CpaMethod
 from cpa_sdk.plugin import Plugin, install_config
-from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.streaming import ExecutorStream, StreamPump
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode

@@ -42,7 +42,7 @@ from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.plugin_files import PLUGIN_ID_PATTERN
 from cpa_sdk.wire import CapabilityFlags, ExecutorModelScope, Metadata
 from cpa_sdk.wire._go import GoModel, WireDecodeError
-from cpa_sdk.wire.lifecycle import SCHEMA_VERSION
+from cpa_sdk.wire.lifecycle import SCHEMA_VERSION, capability_flags_model
 
 __all__ = ["Plugin", "SCHEMA_VERSION"]
 
@@ -86,7 +86,7 @@ class Plugin(Generic[_ConfigT]):
     def __init_subclass__(cls, *, abstract: bool = False, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         config = _config_model_of(cls)
-        if config is not None:
+        if config is not None and "config_model" not in vars(cls):
             cls.config_model = config
         if not abstract:
             _check_plugin_class(cls)
@@ -154,8 +154,6 @@ class Plugin(Generic[_ConfigT]):
     @classmethod
     def capability_flags(cls) -> CapabilityFlags:
         """The ``capabilities`` of the registration response, derived from the base classes."""
-        from cpa_sdk.wire.lifecycle import capability_flags_model
-
         flags: dict[str, Any] = {cap.capability_key: True for cap in cls.capabilities()}
         if issubclass(cls, FrontendAuthProvider) and cls.exclusive:
             flags["frontend_auth_provider_exclusive"] = True
@@ -177,14 +175,18 @@ def install_config(plugin: Plugin[Any], config: PluginConfig) -> None:
 
 
 def _config_model_of(cls: type) -> type[PluginConfig] | None:
-    """The config model named by the nearest ``Plugin[Config]`` in the MRO, so that a mixin
-    listed before the config-carrying base does not hide it."""
-    for klass in cls.__mro__:
-        for base in vars(klass).get("__orig_bases__", ()):
-            if get_origin(base) is Plugin:
-                (arg,) = get_args(base)
-                if isinstance(arg, type) and issubclass(arg, PluginConfig):
-                    return arg
+    """The config ``cls`` names by ``Plugin[Config]`` among its own bases, if any.
+
+    Only its own: ``getattr(cls, "__orig_bases__")`` would read the bases of some class further
+    down the MRO and skip the classes between, so a mixin listed first that sets ``config_model``
+    lost to the base after it. Every class that names a config sets ``config_model``, so the
+    attribute lookup walks the MRO and the nearest one wins, mixins included.
+    """
+    for base in vars(cls).get("__orig_bases__", ()):
+        if get_origin(base) is Plugin:
+            (arg,) = get_args(base)
+            if isinstance(arg, type) and issubclass(arg, PluginConfig):
+                return arg
     return None
 
 

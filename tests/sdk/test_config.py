@@ -148,3 +148,15 @@ def test_the_config_model_is_found_behind_mixins(mixins: tuple[type, ...]) -> No
     with PluginHarness(cls) as harness:
         harness.register({"fast": True})
         assert harness.plugin.config == Flags(fast=True)
+
+
+def test_a_mixin_listed_first_that_sets_the_config_wins_as_the_mro_says() -> None:
+    class Other(PluginConfig):
+        label: str = ""
+
+    class OtherMixin:
+        config_model = Other
+
+    cls = type("Explicit", (OtherMixin, _Configured), {})
+    assert cls.config_model is Other and type("Below", (cls,), {}).config_model is Other
+    assert type("Reversed", (_Configured, OtherMixin), {}).config_model is Flags
