@@ -163,7 +163,7 @@ class Dispatcher:
         request_class = method.request
         response_class = method.response
         void = method.kind == "void"
-        scoped = "host_callback_id" in request_class.model_fields
+        scoped = method.carries_callback_id
         name = method.name
 
         def route(raw: bytes) -> tuple[int, bytes]:
