@@ -64,8 +64,11 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
     if plugin_id:
         if not PLUGIN_ID_PATTERN.match(plugin_id):
             problems.append(f"plugin ID {plugin_id!r} does not match {PLUGIN_ID_PATTERN.pattern}")
-        elif split_version(plugin_id)[1]:
-            warnings.append(f"plugin ID {plugin_id!r} contains '-v<digit>': CPA reads the tail as a version")
+        elif (loaded := split_version(plugin_id))[1]:
+            warnings.append(
+                f"plugin ID {plugin_id!r} ends in '-v{loaded[1]}': CPA reads the tail as a version "
+                f"and loads {plugin_id}.so as {loaded[0]!r}"
+            )
     conclude(problems, warnings, strict=strict, ok="CPA will accept this plugin")
 
 
