@@ -2,7 +2,6 @@
 
 from cpa_sdk.cli import call, check, new, schema  # noqa: F401
 from cpa_sdk.cli import build  # noqa: F401
-from cpa_sdk.cli import build_all  # noqa: F401
 from cpa_sdk.cli import dev  # noqa: F401
 from cpa_sdk.cli import package  # noqa: F401
 from cpa_sdk.cli import runtime  # noqa: F401

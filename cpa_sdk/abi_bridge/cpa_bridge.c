@@ -81,6 +81,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpa_abi.h"
 #include "cpa_bridge_config.h"
 #include "cpa_envelope.h"
 
@@ -88,32 +89,6 @@
 #define CPA_BRIDGE_BUNDLED 0
 #endif
 
-/* ---- the CPA plugin ABI (cpa-protocol.md §1.1; sdk/pluginabi, internal/pluginhost) ---------- */
-
-typedef struct {
-    void *ptr;
-    size_t len;
-} cliproxy_buffer;
-
-typedef int (*cliproxy_host_call_fn)(void *host_ctx, const char *method, const uint8_t *request,
-                                     size_t request_len, cliproxy_buffer *response);
-typedef void (*cliproxy_host_free_fn)(void *ptr, size_t len);
-
-typedef struct {
-    uint32_t abi_version;
-    void *host_ctx;
-    cliproxy_host_call_fn call;
-    cliproxy_host_free_fn free_buffer;
-} cliproxy_host_api;
-
-typedef struct {
-    uint32_t abi_version;
-    int (*call)(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *response);
-    void (*free_buffer)(void *ptr, size_t len);
-    void (*shutdown)(void);
-} cliproxy_plugin_api;
-
-#define CPA_ABI_VERSION 1u
 #define CAPSULE_NAME "cpa_bridge.instance"
 #define METHOD_CACHE_SLOTS 128 /* power of two; CPA has ~50 method names */
 #define METHOD_CACHE_MAXLEN 64
