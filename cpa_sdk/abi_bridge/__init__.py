@@ -16,8 +16,9 @@ from typing import Final
 
 __all__ = ["LOADER_SOURCES", "SHIM_SOURCES", "directory", "loader_sources", "shim_sources"]
 
-SHIM_SOURCES: Final = ("cpa_bridge.c",)
-"""The shim's translation units (its headers sit next to them)."""
+SHIM_SOURCES: Final = ("cpa_bridge.c", "cpa_turn.c")
+"""The shim's translation units: the embedding, and the turn (rule R12, a policy of its own).
+Their headers sit next to them."""
 
 LOADER_SOURCES: Final = ("cpa_bundle.c",)
 """The bundle loader's translation units (the ``.so`` CPA loads for ``build --bundle``)."""

@@ -1,4 +1,4 @@
-"""Drives gcc: compiles the C shim (``cpa_sdk/abi_bridge/cpa_bridge.c``) into ``<id>.so``.
+"""Drives gcc: compiles the C shim (``cpa_sdk/abi_bridge``, its ``SHIM_SOURCES``) into ``<id>.so``.
 
 The shim is compiled against this interpreter's headers and linked against its shared libpython,
 with an rpath to libpython's directory, so the ``.so`` needs nothing from the environment at run
