@@ -34,7 +34,13 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from cpa_sdk.wire._go import GoModel as GoModel, WireDecodeError as WireDecodeError, decode as decode, encode as encode
+    from cpa_sdk.wire._go import (
+        GoModel as GoModel,
+        WireDecodeError as WireDecodeError,
+        decode as decode,
+        encode as encode,
+        go_fold as go_fold,
+    )
     from cpa_sdk.wire.common import (
         AuthData as AuthData,
         CONFIG_FIELD_TYPE_ARRAY as CONFIG_FIELD_TYPE_ARRAY,
@@ -202,6 +208,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "WireDecodeError",
         "decode",
         "encode",
+        "go_fold",
     ),
     "common": (
         "AuthData",
