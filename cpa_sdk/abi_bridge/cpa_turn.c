@@ -57,7 +57,7 @@ static const void *g_next;
 static atomic_int g_parked; /* threads waiting behind g_next */
 static _Atomic(const void *) g_turn;
 static _Atomic(const void *) g_heir; /* the waiter the holder hands the turn to */
-static atomic_uint g_turns;             /* turns completed; written only by the holder */
+static atomic_uint g_turns;          /* turns completed; written only by the holder */
 
 static inline int turn_take(const void *caller) {
     const void *none = NULL;
