@@ -39,8 +39,9 @@ base classes. Each lives in `reference_plugins/<module>.py`, or in a package
 `reference_plugins/<module>/` when upstream's example is a real plugin of many files (one plugin
 class, exported as `PLUGIN`); `reference_plugins/catalog.py` lists them by upstream example name.
 
-* Build them all: `cpa-sdk build-all -o dist` writes `dist/<plugin id>.so` for each
-  (`cpa-sdk list-examples` lists them; `--only NAME` builds some).
+* Build them all, from the repository root: `python -m reference_plugins.build_all -o dist`
+  writes `dist/<plugin id>.so` for each (`--list` lists them; `--only NAME` builds some). The
+  ports are examples, not part of the SDK: the `cpa-sdk` wheel installs `cpa_sdk` only.
 * Test them: `python -m pytest tests/reference`. Every port replays the upstream golden vectors
   (`../shared/vectors/cpa-examples-golden.json`) in-process through the dispatcher: results equal
   as Go decodes them, byte fields (pages, bodies) byte for byte, return codes and error codes

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final, Literal
 
 from cpa_sdk.json_edit import top_level_members
+from cpa_sdk.wire import go_fold
 
 __all__ = [
     "GoType",
@@ -297,9 +298,9 @@ def unmarshal_struct(data: bytes, struct: str, fields: Mapping[str, GoType]) -> 
 
     Returns the members that were set, by field name: ``str``, ``bool``, the raw bytes of a
     ``json.RawMessage``, or a header map. As in Go, names match exactly or else
-    case-insensitively, unknown keys and ``null`` values leave fields alone, the last duplicate
-    wins, and the first type error is reported once every member is read. Raises
-    ``ValueError`` with Go's message.
+    case-insensitively (by ``cpa_sdk.wire.go_fold``, the folding the SDK decodes with), unknown
+    keys and ``null`` values leave fields alone, the last duplicate wins, and the first type
+    error is reported once every member is read. Raises ``ValueError`` with Go's message.
     """
     syntax = syntax_error(data)
     if syntax is not None:
@@ -308,11 +309,11 @@ def unmarshal_struct(data: bytes, struct: str, fields: Mapping[str, GoType]) -> 
     if not text.startswith("{"):
         kind = _kind(json.loads(data))
         raise ValueError(f"json: cannot unmarshal {kind} into Go value of type main.{struct}")
-    folded = {name.lower(): name for name in fields}
+    folded = {go_fold(name): name for name in fields}
     values: dict[str, Any] = {}
     type_error = ""
     for key, raw in top_level_members(data):
-        name = key if key in fields else folded.get(key.lower())
+        name = key if key in fields else folded.get(go_fold(key))
         if name is None:
             continue
         go_type = fields[name]

@@ -1,6 +1,6 @@
 """Every reference plugin, by the name of the upstream example it ports.
 
-The one list of the ports: the tests, ``cpa-sdk build-all`` and ``docs/reference-plugins.md``
+The one list of the ports: the tests, ``python -m reference_plugins.build_all`` and ``docs/reference-plugins.md``
 all read it. Each entry is a port module (or package); its ``PLUGIN`` is the plugin class and its
 ``HOST_CALLBACKS`` (when it makes any) the ``host.*`` methods it calls.
 """

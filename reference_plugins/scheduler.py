@@ -7,12 +7,18 @@ scheduler; ``deny`` rejects every pick with an error, which fails the request.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import get_args
 
 from pydantic import Field, field_validator
 
 from cpa_sdk import Plugin, PluginConfig, PluginError, Scheduler
-from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse
+from cpa_sdk.wire import (
+    SCHEDULER_BUILTIN_FILL_FIRST,
+    SCHEDULER_BUILTIN_ROUND_ROBIN,
+    SchedulerBuiltin,
+    SchedulerPickRequest,
+    SchedulerPickResponse,
+)
 from reference_plugins._upstream import UpstreamMetadata
 
 
@@ -22,7 +28,7 @@ class Config(PluginConfig):
     delegate: str = Field(
         "",
         description="Delegates selection to a built-in scheduler when set to fill-first or round-robin.",
-        json_schema_extra={"enum": ["", "fill-first", "round-robin"]},
+        json_schema_extra={"enum": ["", SCHEDULER_BUILTIN_FILL_FIRST, SCHEDULER_BUILTIN_ROUND_ROBIN]},
     )
     deny: bool = Field(False, description="Rejects scheduler picks with an explicit error when enabled.")
 
@@ -30,9 +36,6 @@ class Config(PluginConfig):
     @classmethod
     def _trim(cls, value: str) -> str:
         return value.strip()
-
-
-BUILTIN_STRATEGIES: tuple[Literal["fill-first", "round-robin"], ...] = ("fill-first", "round-robin")
 
 
 class SchedulerExample(UpstreamMetadata, Plugin[Config], Scheduler):
@@ -43,7 +46,7 @@ class SchedulerExample(UpstreamMetadata, Plugin[Config], Scheduler):
         if config.deny:
             raise PluginError("scheduler_denied", "scheduler pick denied by plugin configuration")
         if config.delegate:
-            if config.delegate in BUILTIN_STRATEGIES:
+            if config.delegate in get_args(SchedulerBuiltin):
                 return SchedulerPickResponse(delegate_builtin=config.delegate, handled=True)
             return None
         candidates = {candidate.id for candidate in request.candidates or []}

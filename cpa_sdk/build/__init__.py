@@ -2,7 +2,7 @@
 
 ``build_plugin("pkg.mod:MyPlugin", Path("dist"))`` imports the class to read its ``plugin_id``,
 records where this interpreter and the plugin's code live (``spec``), and compiles the C shim
-from ``abi_bridge`` with gcc (``compiler``). The result embeds CPython; see docs/abi-bridge.md.
+from ``cpa_sdk.abi_bridge`` with gcc (``compiler``). The result embeds CPython; see docs/abi-bridge.md.
 With ``bundle=True`` the ``.so`` is self-contained instead: it carries the plugin's code and
 dependencies (``bundle``; docs/shipping.md), and ``package`` zips it for CPA's plugin store.
 """

@@ -4,7 +4,7 @@ A bundle is one ``<id>.so`` that carries the plugin's Python code and every depe
 compiled, for this platform. Only the CPython shared library (with its standard library) must be
 on the machine that runs CPA::
 
-    <id>.so = [ELF: the loader, abi_bridge/cpa_bundle.c]
+    <id>.so = [ELF: the loader, cpa_sdk/abi_bridge/cpa_bundle.c]
               [payload: a zip whose entries are all STORED]
               [trailer: 64 bytes: magic, payload offset, payload size, sha256 of the payload]
 
@@ -68,7 +68,7 @@ __all__ = [
 ]
 
 MAGIC: Final = b"cpa-sdk-payload1"
-"""The trailer's magic (``abi_bridge/cpa_bundle.h``)."""
+"""The trailer's magic (``cpa_sdk/abi_bridge/cpa_bundle.h``)."""
 TRAILER_LEN: Final = 64
 MANIFEST: Final = "cpa_bundle.json"
 SHIM: Final = "bridge.so"

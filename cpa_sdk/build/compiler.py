@@ -1,4 +1,4 @@
-"""Drives gcc: compiles the C shim (``abi_bridge/cpa_bridge.c``) into ``<id>.so``.
+"""Drives gcc: compiles the C shim (``cpa_sdk/abi_bridge``, its ``SHIM_SOURCES``) into ``<id>.so``.
 
 The shim is compiled against this interpreter's headers and linked against its shared libpython,
 with an rpath to libpython's directory, so the ``.so`` needs nothing from the environment at run
@@ -15,11 +15,10 @@ import sysconfig
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from importlib.resources import as_file
 from pathlib import Path
 from typing import Final
 
-import abi_bridge
+from cpa_sdk import abi_bridge
 from cpa_sdk.build.spec import BuildError, BuildSpec, c_string
 from cpa_sdk.build.target import Target
 
@@ -129,7 +128,7 @@ def compile_plugin(spec: BuildSpec, out_dir: Path, *, log: Callable[[str], None]
     log(f"python {spec.python_version[0]}.{spec.python_version[1]}: headers {link.include_dirs[0]}, library {link.library}")
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{spec.plugin_id}.so"
-    with tempfile.TemporaryDirectory(prefix="cpa-sdk-build-") as tmp, as_file(abi_bridge.source()) as source:
+    with tempfile.TemporaryDirectory(prefix="cpa-sdk-build-") as tmp, abi_bridge.directory() as sources:
         header = Path(tmp) / "cpa_bridge_config.h"
         header.write_text(spec.render_header(), encoding="utf-8")
         partial = out_dir / f".{spec.plugin_id}.so.{os.getpid()}.tmp"
@@ -138,7 +137,7 @@ def compile_plugin(spec: BuildSpec, out_dir: Path, *, log: Callable[[str], None]
             *CFLAGS,
             f"-I{tmp}",
             *(f"-I{d}" for d in link.include_dirs),
-            str(source),
+            *abi_bridge.shim_sources(sources),
             "-o",
             str(partial),
             str(link.library),
@@ -187,10 +186,11 @@ def compile_bundle_shim(spec: BuildSpec, target: Target, include_dirs: Sequence[
                         log: Callable[[str], None] = lambda _: None) -> bytes:
     """The shim of a bundle (``bridge.so`` in its payload), compiled from ``spec``'s bundle header
     against the headers of the Python it will run on (``include_dirs``)."""
-    with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, as_file(abi_bridge.source()) as source:
+    with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, abi_bridge.directory() as sources:
         (Path(tmp) / "cpa_bridge_config.h").write_text(spec.render_bundle_header(), encoding="utf-8")
         out = Path(tmp) / "bridge.so"
-        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", *(f"-I{d}" for d in include_dirs), str(source),
+        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", *(f"-I{d}" for d in include_dirs),
+                  *abi_bridge.shim_sources(sources),
                   "-o", str(out), *BUNDLE_SHIM_LDFLAGS], log)
         return out.read_bytes()
 
@@ -206,7 +206,7 @@ def system_libpython() -> tuple[str, str]:
 
 def compile_bundle_loader(spec: BuildSpec, target: Target, *, runtime_libpython: str | None,
                           log: Callable[[str], None] = lambda _: None) -> bytes:
-    """The loader of a bundle (``abi_bridge/cpa_bundle.c``): the ELF part of ``<id>.so``.
+    """The loader of a bundle (``cpa_sdk/abi_bridge/cpa_bundle.c``): the ELF part of ``<id>.so``.
 
     With ``runtime_libpython`` (its path inside the payload) it loads the bundle's own CPython;
     without, it records the soname of this interpreter's libpython and, as the last fallback when
@@ -224,9 +224,9 @@ def compile_bundle_loader(spec: BuildSpec, target: Target, *, runtime_libpython:
         soname, fallback = system_libpython()
         lines += [f"#define CPA_BUNDLE_LIBPYTHON {c_string(soname)}",
                   f"#define CPA_BUNDLE_LIBPYTHON_FALLBACK {c_string(fallback)}"]
-    with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, as_file(abi_bridge.loader_source()) as source:
+    with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, abi_bridge.directory() as sources:
         (Path(tmp) / "cpa_bundle_config.h").write_text("\n".join([*lines, ""]), encoding="utf-8")
         out = Path(tmp) / "loader.so"
-        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", str(source), "-o", str(out),
+        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", *abi_bridge.loader_sources(sources), "-o", str(out),
                   *BUNDLE_LOADER_LDFLAGS], log)
         return out.read_bytes()

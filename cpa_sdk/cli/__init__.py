@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from cpa_sdk.cli import build, build_all, call, check, dev, new, package, runtime, schema, verify
+from cpa_sdk.cli import build, call, check, dev, new, package, runtime, schema, verify
 
 __all__ = ["main"]
 
@@ -21,8 +21,6 @@ def main() -> None:
 
 for _command in (
     build.build,
-    build_all.build_all,
-    build_all.list_examples,
     call.call,
     check.check,
     dev.dev,

@@ -13,45 +13,12 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from typing import Final
 
 from cpa_sdk.errors import PluginLoadError
 from cpa_sdk.host import HostTransport
+from cpa_sdk.testing.abi import ABI_VERSION, Buffer, HostAPI, HostCall, HostFree, PluginAPI
 
 __all__ = ["SharedLibraryPlugin"]
-
-ABI_VERSION: Final = 1
-
-
-class _Buffer(ctypes.Structure):
-    _fields_ = [("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-
-
-_HostCall = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(_Buffer)
-)
-_HostFree = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
-_PluginCall = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_size_t, ctypes.POINTER(_Buffer))
-_PluginFree = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
-_PluginShutdown = ctypes.CFUNCTYPE(None)
-
-
-class _HostAPI(ctypes.Structure):
-    _fields_ = [
-        ("abi_version", ctypes.c_uint32),
-        ("host_ctx", ctypes.c_void_p),
-        ("call", _HostCall),
-        ("free_buffer", _HostFree),
-    ]
-
-
-class _PluginAPI(ctypes.Structure):
-    _fields_ = [
-        ("abi_version", ctypes.c_uint32),
-        ("call", _PluginCall),
-        ("free_buffer", _PluginFree),
-        ("shutdown", _PluginShutdown),
-    ]
 
 
 def _dlclose(handle: int) -> None:
@@ -78,14 +45,14 @@ class SharedLibraryPlugin:
         except OSError as exc:
             raise PluginLoadError(f"dlopen {self.path}: {exc}") from None
         # The callbacks must outlive every call the plugin can make: keep them on the instance.
-        self._host_call = _HostCall(self._on_host_call)
-        self._host_free = _HostFree(lambda ptr, size: _libc.free(ptr))
+        self._host_call = HostCall(self._on_host_call)
+        self._host_free = HostFree(lambda ptr, size: _libc.free(ptr))
         self._ctx = ctypes.c_uint64(1)
-        self._host_api = _HostAPI(ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free)
-        self._api = _PluginAPI()
+        self._host_api = HostAPI(ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free)
+        self._api = PluginAPI()
         init = self._lib.cliproxy_plugin_init
         init.restype = ctypes.c_int
-        init.argtypes = [ctypes.POINTER(_HostAPI), ctypes.POINTER(_PluginAPI)]
+        init.argtypes = [ctypes.POINTER(HostAPI), ctypes.POINTER(PluginAPI)]
         rc = init(ctypes.byref(self._host_api), ctypes.byref(self._api))
         if rc != 0 or self._api.abi_version != ABI_VERSION or not self._api.call or not self._api.free_buffer:
             self.close()
@@ -95,7 +62,7 @@ class SharedLibraryPlugin:
         """Call one plugin method exactly as CPA does, copying and releasing the response."""
         if self._closed.is_set():
             raise PluginLoadError(f"{self.path} is unloaded")
-        buffer = _Buffer()
+        buffer = Buffer()
         # CPA passes a malloc'd copy of the request (NULL when empty), freed after the call.
         pointer = ctypes.cast(ctypes.create_string_buffer(request, len(request)), ctypes.c_void_p) if request else None
         rc = self._api.call(method.encode(), pointer, len(request), ctypes.byref(buffer))
@@ -104,7 +71,7 @@ class SharedLibraryPlugin:
             self._api.free_buffer(buffer.ptr, buffer.len)
         return rc, data
 
-    def _on_host_call(self, ctx: int, method: bytes, request: int, size: int, response: ctypes._Pointer[_Buffer]) -> int:
+    def _on_host_call(self, ctx: int, method: bytes, request: int, size: int, response: ctypes._Pointer[Buffer]) -> int:
         payload = ctypes.string_at(request, size) if request and size else b""
         try:
             rc, answer = self._host(method.decode(), payload)

@@ -27,6 +27,8 @@ from cpa_sdk.build.spec import BuildError
 __all__ = ["HOST_SOURCE", "IsolatedRun", "cached_host", "compile_host", "run_isolated", "script_text"]
 
 HOST_SOURCE: Final = Path(str(resources.files("cpa_sdk.testing") / "host" / "cpa_test_host.c"))
+ABI_HEADER: Final = Path(str(resources.files("cpa_sdk.abi_bridge") / "cpa_abi.h"))
+"""The ABI declarations the host includes (by a path relative to its source)."""
 FLAGS: Final = ("-std=gnu11", "-O2", "-Wall", "-Wextra", "-Werror")
 LIBRARIES: Final = ("-ldl", "-lpthread")
 
@@ -42,7 +44,7 @@ def compile_host(binary: Path) -> Path:
 
 def cached_host() -> Path:
     """The host, compiled once per version of its source into the user cache."""
-    digest = hashlib.sha256(HOST_SOURCE.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(HOST_SOURCE.read_bytes() + ABI_HEADER.read_bytes()).hexdigest()[:16]
     binary = user_cache("host") / digest / "cpa_test_host"
     if not binary.is_file():
         binary.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         WireDecodeError as WireDecodeError,
         decode as decode,
         encode as encode,
+        go_fold as go_fold,
     )
     from cpa_sdk.wire.common import (
         AuthData as AuthData,
@@ -204,6 +205,7 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "WireDecodeError",
         "decode",
         "encode",
+        "go_fold",
     ),
     "common": (
         "AuthData",

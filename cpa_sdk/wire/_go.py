@@ -59,6 +59,7 @@ __all__ = [
     "decode",
     "encode",
     "go_field",
+    "go_fold",
 ]
 
 _ModelT = TypeVar("_ModelT", bound="GoModel")

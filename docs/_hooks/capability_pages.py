@@ -9,9 +9,11 @@ Nothing here is hand-copied, so the pages cannot drift from the SDK.
 from __future__ import annotations
 
 import inspect
+import sys
 import types
 import typing
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from mkdocs.config.defaults import MkDocsConfig
@@ -22,6 +24,9 @@ from cpa_sdk.methods import CpaMethod
 from cpa_sdk.wire._go import GoModel
 
 SECTION = "Capabilities"
+REPO = Path(__file__).resolve().parents[2]
+"""The checkout the site is built from: its ``reference_plugins`` are examples, not installed with
+the SDK, so ``mkdocs`` (whatever directory it runs in) imports them from here."""
 
 
 def page_path(key: str) -> str:
@@ -137,6 +142,8 @@ def _type_name(annotation: Any) -> str:
 
 
 def _render_example(capability: type[Capability]) -> list[str]:
+    if str(REPO) not in sys.path:
+        sys.path.append(str(REPO))
     from reference_plugins.catalog import PLUGINS
 
     for example, plugin in PLUGINS.items():

@@ -13,42 +13,21 @@ import sys
 import threading
 from typing import Any
 
+from cpa_sdk.testing.abi import ABI_VERSION, Buffer, HostAPI, HostCall, HostFree, PluginAPI
+
 libc = ctypes.CDLL(None)
 libc.malloc.restype = ctypes.c_void_p
 libc.malloc.argtypes = [ctypes.c_size_t]
 libc.free.argtypes = [ctypes.c_void_p]
 
-
-class Buffer(ctypes.Structure):
-    _fields_ = [("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t)]
-
-
-HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint8),
-                             ctypes.c_size_t, ctypes.POINTER(Buffer))
-HOST_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
-PLUGIN_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Buffer))
-PLUGIN_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
-PLUGIN_SHUTDOWN = ctypes.CFUNCTYPE(None)
-
-
-class HostAPI(ctypes.Structure):
-    _fields_ = [("abi_version", ctypes.c_uint32), ("host_ctx", ctypes.c_void_p), ("call", HOST_CALL),
-                ("free_buffer", HOST_FREE)]
-
-
-class PluginAPI(ctypes.Structure):
-    _fields_ = [("abi_version", ctypes.c_uint32), ("call", PLUGIN_CALL), ("free_buffer", PLUGIN_FREE),
-                ("shutdown", PLUGIN_SHUTDOWN)]
-
-
 host_calls: list[tuple[str, bytes]] = []
 lock = threading.Lock()
 
 
-@HOST_CALL
+@HostCall
 def host_call(ctx: Any, method: bytes, request: Any, length: int, response: Any) -> int:
     with lock:
-        host_calls.append((method.decode(), ctypes.string_at(request, length)))
+        host_calls.append((method.decode(), ctypes.string_at(request, length) if request else b""))
     answer = b'{"ok":true,"result":{}}'
     ptr = libc.malloc(len(answer))
     ctypes.memmove(ptr, answer, len(answer))
@@ -56,7 +35,7 @@ def host_call(ctx: Any, method: bytes, request: Any, length: int, response: Any)
     return 0
 
 
-@HOST_FREE
+@HostFree
 def host_free(ptr: Any, length: int) -> None:
     libc.free(ptr)
 
@@ -64,7 +43,7 @@ def host_free(ptr: Any, length: int) -> None:
 class Loaded:
     def __init__(self, path: str) -> None:
         self.lib = ctypes.CDLL(path)  # RTLD_LOCAL, like CPA; ctypes releases the GIL in calls
-        self.host = HostAPI(1, None, host_call, host_free)
+        self.host = HostAPI(ABI_VERSION, None, host_call, host_free)
         self.api = PluginAPI()
         self.rc = self.lib.cliproxy_plugin_init(ctypes.byref(self.host), ctypes.byref(self.api))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import Host, Plugins
 
 from tests.c_host import host_bytes
@@ -17,9 +18,13 @@ def test_eight_threads_fifty_thousand_calls_each(host: Host, plugins: Plugins) -
     assert summary["wrong"] == 0, summary["first_wrong"]
 
 
-def test_threads_that_work_between_calls_take_turns_without_a_wrong_answer(host: Host, plugins: Plugins) -> None:
+@pytest.mark.parametrize("turn", ["on", "off"])
+def test_threads_that_work_between_calls_take_turns_without_a_wrong_answer(host: Host, plugins: Plugins, turn: str,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     # 2 us of host work after each call: the shim hands Python from thread to thread at the end of
     # every call (instead of letting one thread run on), the path where turns change hands most.
+    # With the turn off (CPA_SDK_TURN, tests/abi/test_turn.py) every call takes the GIL path.
+    monkeypatch.setenv("CPA_SDK_TURN", turn)
     run = host.run("stress", str(plugins.echo), "8", "20000", "2", "2000", timeout=600)
     summary = run.events[-1]
     assert run.returncode == 0, (summary, run.stderr)

@@ -30,7 +30,7 @@ def test_command_modules_do_not_import_the_group() -> None:
     for module in cli.glob("*.py"):
         imports = [node for node in ast.walk(ast.parse(module.read_text())) if isinstance(node, ast.ImportFrom)]
         assert not any(node.module == "cpa_sdk.cli" and module.name != "__init__.py" for node in imports), module
-    assert {"build", "build-all", "call", "check", "dev", "list-examples", "new", "package", "runtime", "schema", "verify"} == set(main.commands)
+    assert {"build", "call", "check", "dev", "new", "package", "runtime", "schema", "verify"} == set(main.commands)
 
 
 def test_call_prints_the_answer(runner: CliRunner, tmp_path: Path) -> None:

@@ -1,4 +1,4 @@
-"""``cpa-sdk build-all``: every reference plugin builds into a ``.so`` that answers as the class does.
+"""``python -m reference_plugins.build_all``: every reference plugin builds into a ``.so`` that answers as the class does.
 
 The builds are the session's ``reference_builds`` (conftest), which ``test_c_host_replay.py``
 drives through the C test host. Building needs gcc; CI has it, so a missing gcc fails.
@@ -11,22 +11,22 @@ from typing import Any
 
 from click.testing import CliRunner
 
-from cpa_sdk.cli import main
 from cpa_sdk.testing import PluginHarness
+from reference_plugins.build_all import main
 from reference_plugins.catalog import PLUGINS
 from tests.reference.golden import replay_port
 
 
 def test_list_names_every_example() -> None:
-    result = CliRunner().invoke(main, ["build-all", "--list"])
+    result = CliRunner().invoke(main, ["--list"])
     assert result.exit_code == 0, result.output
     assert [line.split()[0] for line in result.output.splitlines()] == list(PLUGINS)
-    listed = CliRunner().invoke(main, ["list-examples", "--only", "scheduler"])
+    listed = CliRunner().invoke(main, ["--list", "--only", "scheduler"])
     assert listed.output.split()[:2] == ["scheduler", "scheduler"]
 
 
 def test_unknown_example_is_refused() -> None:
-    result = CliRunner().invoke(main, ["build-all", "--only", "no-such-example"])
+    result = CliRunner().invoke(main, ["--only", "no-such-example"])
     assert result.exit_code != 0 and "no-such-example" in result.output
 
 

@@ -34,7 +34,7 @@ from tests.reference.claude_web_search_router_support import (  # noqa: F401  (t
 
 @pytest.fixture
 def router_so(reference_builds: Path) -> Path:
-    """The port as ``cpa-sdk build-all`` built it."""
+    """The port as ``python -m reference_plugins.build_all`` built it."""
     return reference_builds / f"{PLUGIN.plugin_id}.so"
 
 

@@ -21,7 +21,7 @@ admit fewer, freeing slots for duplicate or unknown completions (an underflowing
 The check itself is checked against broken variants of the plugin, built the same way
 (``MUTANTS``). One holds a race: the admission's check and add without the lock, with the GIL
 released between them, as it may be anywhere on a free-threaded build. On this GIL build, calls
-into Python run one at a time (abi_bridge R12) and ``AdmissionSet.admit`` releases the GIL
+into Python run one at a time (cpa_sdk/abi_bridge/cpa_turn.c, R12) and ``AdmissionSet.admit`` releases the GIL
 nowhere, so there simply removing the lock changes nothing observable (tried: 200 rounds, every
 count exact). What the test shows is that the same window under the lock stays exact
 (``locked``) while without it admits too many (``unlocked``).

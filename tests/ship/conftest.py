@@ -27,6 +27,8 @@ from tests.c_host import TIMEOUT, HostRun, compile_host, script_text
 
 REPO: Final = Path(__file__).resolve().parents[2]
 TARGET: Final = "reference_plugins.codex_service_tier:CodexServiceTier"
+PORTS: Final = ("--path", str(Path(__file__).resolve().parents[2]))
+"""Where TARGET's package is for a command run outside the checkout: the examples are not installed."""
 PLUGIN_ID: Final = "codex-service-tier"
 URL_BASE: Final = "https://plugins.example.test/codex-service-tier"
 GOOS, GOARCH = "linux", "amd64"
@@ -51,7 +53,7 @@ class Packages:
 
 def package(dist: Path, *args: str) -> list[Path]:
     """Run ``python -m cpa_sdk package TARGET -o dist ARGS`` from a directory outside the repo."""
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, "-o", str(dist), *args],
+    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, *PORTS, "-o", str(dist), *args],
                           capture_output=True, text=True, timeout=600, cwd=dist.parent)
     assert proc.returncode == 0, proc.stderr
     return [Path(line) for line in proc.stdout.splitlines()]

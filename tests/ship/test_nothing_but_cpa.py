@@ -30,7 +30,7 @@ from tests.c_host import HostRun, host_bytes
 from tests.conformance import cross, harness
 from tests.reference.golden import Answer, check_answers
 from tests.ship import roots
-from tests.ship.conftest import PLUGIN_ID, TARGET, Packages, install_like_the_store
+from tests.ship.conftest import PLUGIN_ID, PORTS, TARGET, Packages, install_like_the_store
 from tests.ship.test_bundle import replay_lines, vectors
 
 FAST_BODY = {
@@ -44,7 +44,7 @@ FAST_BODY = {
 def arm64_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """codex-service-tier packaged for linux/arm64 on this amd64 machine."""
     dist = tmp_path_factory.mktemp("ship-arm64") / "dist"
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, "-o", str(dist), "--goarch", "arm64"],
+    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, *PORTS, "-o", str(dist), "--goarch", "arm64"],
                           capture_output=True, text=True, timeout=1800, cwd=dist.parent)
     assert proc.returncode == 0, proc.stderr
     archive = Path(proc.stdout.splitlines()[0])

@@ -61,28 +61,7 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct {
-    void *ptr;
-    size_t len;
-} cliproxy_buffer;
-typedef int (*cliproxy_host_call_fn)(void *, const char *, const uint8_t *, size_t, cliproxy_buffer *);
-typedef void (*cliproxy_host_free_fn)(void *, size_t);
-typedef struct {
-    uint32_t abi_version;
-    void *host_ctx;
-    cliproxy_host_call_fn call;
-    cliproxy_host_free_fn free_buffer;
-} cliproxy_host_api;
-typedef int (*cliproxy_plugin_call_fn)(const char *, const uint8_t *, size_t, cliproxy_buffer *);
-typedef void (*cliproxy_plugin_free_fn)(void *, size_t);
-typedef void (*cliproxy_plugin_shutdown_fn)(void);
-typedef struct {
-    uint32_t abi_version;
-    cliproxy_plugin_call_fn call;
-    cliproxy_plugin_free_fn free_buffer;
-    cliproxy_plugin_shutdown_fn shutdown;
-} cliproxy_plugin_api;
-typedef int (*cliproxy_plugin_init_fn)(const cliproxy_host_api *, cliproxy_plugin_api *);
+#include "../../abi_bridge/cpa_abi.h" /* the ABI, as the SDK's shim declares it */
 
 /* ---- bytes and JSON output ----------------------------------------------------------------- */
 
@@ -363,7 +342,7 @@ static const char *load_plugin(plugin *p, const char *name, const char *path) {
     p->ctx = calloc(1, sizeof *p->ctx);
     snprintf(p->ctx->name, sizeof p->ctx->name, "%s", name);
     atomic_store(&p->ctx->alive, 1);
-    p->host->abi_version = 1;
+    p->host->abi_version = CPA_ABI_VERSION;
     p->host->host_ctx = p->ctx;
     p->host->call = host_call;
     p->host->free_buffer = host_free;
@@ -371,7 +350,7 @@ static const char *load_plugin(plugin *p, const char *name, const char *path) {
     int rc = init(p->host, &p->api);
     if (rc != 0) {
         snprintf(err, sizeof err, "cliproxy_plugin_init returned %d", rc);
-    } else if (p->api.abi_version != 1) {
+    } else if (p->api.abi_version != CPA_ABI_VERSION) {
         snprintf(err, sizeof err, "plugin ABI version %u is not supported", p->api.abi_version);
     } else if (p->api.call == NULL || p->api.free_buffer == NULL) {
         snprintf(err, sizeof err, "plugin function table is incomplete");

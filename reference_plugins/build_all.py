@@ -1,8 +1,10 @@
-"""``cpa-sdk build-all`` and ``cpa-sdk list-examples``: the reference plugins, all at once.
+"""``python -m reference_plugins.build_all``: every reference plugin built at once, from a checkout.
 
-The reference plugins are the Python ports of CPA's example plugins (``reference_plugins``);
-their catalog says which there are. ``build-all`` builds each into ``<out-dir>/<id>.so`` with
-``cpa_sdk.build``, going on past failures and failing at the end if any build failed.
+The reference plugins are examples, not part of the SDK: the ``cpa-sdk`` wheel installs only
+``cpa_sdk``, so this command lives with the ports and runs where they are (the repository root,
+which ``-m`` puts on ``sys.path``). It builds each port of the catalog into ``<out-dir>/<id>.so``
+with ``cpa_sdk.build``, going on past failures and failing at the end if any build failed;
+``--list`` lists them instead.
 """
 
 from __future__ import annotations
@@ -10,31 +12,25 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from cpa_sdk.build import BuildError, build_plugin
+from reference_plugins import catalog
+
+__all__ = ["main"]
 
 
-def _catalog() -> Any:
-    try:
-        from reference_plugins import catalog
-    except ImportError as exc:
-        raise click.ClickException(f"the reference plugins are not importable here: {exc}") from None
-    return catalog
-
-
-def _selected(catalog: Any, only: tuple[str, ...]) -> list[str]:
+def _selected(only: tuple[str, ...]) -> list[str]:
     unknown = sorted(set(only) - set(catalog.PLUGINS))
     if unknown:
         raise click.BadParameter(
-            f"unknown example(s) {', '.join(unknown)}; see cpa-sdk list-examples", param_hint="--only"
+            f"unknown example(s) {', '.join(unknown)}; see --list", param_hint="--only"
         )
     return [name for name in catalog.PLUGINS if not only or name in only]
 
 
-def _list(catalog: Any, names: list[str]) -> None:
+def _list(names: list[str]) -> None:
     width = max(len(name) for name in names)
     for name in names:
         plugin = catalog.PLUGINS[name]
@@ -42,28 +38,20 @@ def _list(catalog: Any, names: list[str]) -> None:
         click.echo(f"{name:<{width}}  {plugin.plugin_id:<34}  {catalog.target(name):<70}  {','.join(keys)}")
 
 
-@click.command("list-examples")
-@click.option("--only", multiple=True, metavar="EXAMPLE", help="List only this example (repeatable).")
-def list_examples(only: tuple[str, ...]) -> None:
-    """List the reference plugins: example name, plugin ID, build target, capability keys."""
-    catalog = _catalog()
-    _list(catalog, _selected(catalog, only))
-
-
-@click.command("build-all")
+@click.command("build_all")
 @click.option(
     "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,
     help="Directory to write the <id>.so files into.",
 )
-@click.option("--only", multiple=True, metavar="EXAMPLE", help="Build only this example (repeatable).")
-@click.option("--list", "list_only", is_flag=True, help="List the examples instead of building them.")
+@click.option("--only", multiple=True, metavar="EXAMPLE", help="Build (or list) only this example (repeatable).")
+@click.option("--list", "list_only", is_flag=True,
+              help="List the examples instead: example name, plugin ID, build target, capability keys.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the paths of the built files.")
-def build_all(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool) -> None:
+def main(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool) -> None:
     """Build every reference plugin into OUT_DIR/<id>.so for CPA."""
-    catalog = _catalog()
-    names = _selected(catalog, only)
+    names = _selected(only)
     if list_only:
-        _list(catalog, names)
+        _list(names)
         return
     failed: dict[str, str] = {}
     started = time.monotonic()
@@ -84,3 +72,7 @@ def build_all(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool
     if failed:
         click.secho(f"failed: {', '.join(failed)}", fg="red", err=True)
         sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -57,30 +57,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpa_abi.h"
 #include "cpa_bundle.h"
 #include "cpa_bundle_config.h"
 #include "cpa_envelope.h"
-
-/* ---- the CPA plugin ABI (same as cpa_bridge.c) -------------------------------------------- */
-
-typedef struct {
-    void *ptr;
-    size_t len;
-} cliproxy_buffer;
-
-typedef struct {
-    uint32_t abi_version;
-    void *host_ctx;
-    void *call;
-    void *free_buffer;
-} cliproxy_host_api;
-
-typedef struct {
-    uint32_t abi_version;
-    int (*call)(const char *method, const uint8_t *request, size_t request_len, cliproxy_buffer *response);
-    void (*free_buffer)(void *ptr, size_t len);
-    void (*shutdown)(void);
-} cliproxy_plugin_api;
 
 #define ERRLEN 1536
 #define ROOTMAX 3072 /* the cache's payloads directory; longer paths are refused */
@@ -627,7 +607,7 @@ __attribute__((visibility("default"))) int cliproxy_plugin_init(const cliproxy_h
     }
     atomic_store(&g_inst, inst);
     g_open = 1;
-    plugin->abi_version = 1;
+    plugin->abi_version = CPA_ABI_VERSION;
     plugin->call = bundle_call;
     plugin->free_buffer = bundle_free;
     plugin->shutdown = bundle_shutdown;
