@@ -1,7 +1,7 @@
 """Typed plugin configuration from the ``plugins.configs.<id>`` YAML block.
 
-CPA re-serialises the user's block with yaml.v3 and sends it as ``config_yaml`` (cpa-protocol.md
-§4.2). yaml.v3 decodes into typed Go fields: ``fast: yes`` is true for a bool field, while
+CPA re-serialises the user's block with yaml.v3 and sends it as ``config_yaml`` (CPA's
+``internal/pluginhost/config.go``, ``runtimeConfigYAML``). yaml.v3 decodes into typed Go fields: ``fast: yes`` is true for a bool field, while
 ``mode: yes`` stays the text ``"yes"`` for a string field. PyYAML alone would turn both into
 ``True``, so the YAML is read twice, once typed and once as plain text, and each field takes the
 reading that fits its type.
@@ -167,7 +167,7 @@ def _describe(exc: ValidationError) -> str:
 def config_fields(model: type[PluginConfig]) -> list[ConfigField]:
     """The ``ConfigFields`` of the registration, derived from the config model.
 
-    CPA shows these in its management UI and validates nothing against them (§4.3). A host-owned
+    CPA shows these in its management UI and validates nothing against them (``sdk/pluginapi/types.go``, ``ConfigField``). A host-owned
     key (``enabled``) that the model declares is listed too: the plugin reads it, so the UI shows
     what it does (claude-web-search-router documents its ``enabled`` this way).
     """

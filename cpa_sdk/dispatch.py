@@ -7,7 +7,7 @@ Never hurt the host: every outcome is an envelope. Return codes follow CPA's exa
 answers and for expected errors (``PluginError``, unknown methods); 1 for requests that do not
 decode and for unexpected exceptions, which are logged through ``host.log`` with where they
 happened (``failure_log``). The host treats an
-error envelope the same whatever the rc (cpa-protocol.md §1.6).
+error envelope the same whatever the rc (CPA's ``internal/pluginhost/loader_unix.go``, ``dynamicLibraryClient.Call``).
 """
 
 from __future__ import annotations

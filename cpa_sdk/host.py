@@ -1,4 +1,4 @@
-"""Typed client for the ``host.*`` callbacks (cpa-protocol.md §6.3, §6.4, §7).
+"""Typed client for the ``host.*`` callbacks (CPA's ``internal/pluginhost/host_callbacks.go``).
 
 Every callback goes through one ``HostTransport``: ``(method, request bytes) -> (rc, bytes)``.
 Inside a built ``.so`` that is the C shim's call into CPA, in tests it is the recording fake host

@@ -56,7 +56,7 @@ class CpaMethod:
     """Whether a plugin of the capability must implement it; the others have a default."""
     carries_callback_id: bool = False
     """Whether the request has ``host_callback_id``: for plugin methods the host always fills it
-    (§5.20); for host callbacks the plugin may pass one back (§7.1)."""
+    (``rpc_schema.go``); for host callbacks the plugin may pass one back (``callback_contexts.go``)."""
     min_schema: int = 1
     """The lowest RPC schema that has the method."""
 
@@ -155,33 +155,33 @@ _TRANSFORM_REQUEST = ("RequestTransformRequest", "PayloadResponse")
 _TRANSFORM_RESPONSE = ("ResponseTransformRequest", "PayloadResponse")
 
 METHODS: Final = MethodTable(
-    # Lifecycle (§4). plugin.shutdown is defined but never sent by v7.2.140.
+    # Lifecycle (rpc_schema.go, host.go). plugin.shutdown is defined but never sent by v7.2.140.
     _lifecycle("plugin.register", "LifecycleRequest", "Registration"),
     _lifecycle("plugin.reconfigure", "LifecycleRequest", "Registration"),
     _lifecycle("plugin.shutdown", "EmptyRequest", "EmptyResponse"),
-    # model_registrar, model_provider (§5.1, §5.2)
+    # model_registrar, model_provider (adapters.go)
     _plugin("model.register", "model_registrar", "register_models", "ModelRegistrationRequest", "ModelRegistrationResponse"),
     _plugin("model.static", "model_provider", "static_models", "StaticModelRequest", "ModelResponse"),
     _plugin("model.for_auth", "model_provider", "models_for_auth", "AuthModelRequest", "ModelResponse", cb=True),
-    # auth_provider (§5.3)
+    # auth_provider (auth_provider.go)
     _plugin("auth.identifier", "auth_provider", "auth_identifier", *_ID),
     _plugin("auth.parse", "auth_provider", "parse_auth", "AuthParseRequest", "AuthParseResponse"),
     _plugin("auth.login.start", "auth_provider", "start_login", "AuthLoginStartRequest", "AuthLoginStartResponse", required=False, cb=True),
     _plugin("auth.login.poll", "auth_provider", "poll_login", "AuthLoginPollRequest", "AuthLoginPollResponse", required=False, cb=True),
     _plugin("auth.refresh", "auth_provider", "refresh_auth", "AuthRefreshRequest", "AuthRefreshResponse", required=False, cb=True),
-    # frontend_auth_provider (§5.4)
+    # frontend_auth_provider (adapters_auth.go)
     _plugin("frontend_auth.identifier", "frontend_auth_provider", "frontend_auth_identifier", *_ID),
     _plugin("frontend_auth.authenticate", "frontend_auth_provider", "authenticate", "FrontendAuthRequest", "FrontendAuthResponse"),
-    # scheduler, model_router (§5.5, §5.6)
+    # scheduler, model_router (scheduler.go, model_router.go)
     _plugin("scheduler.pick", "scheduler", "pick_auth", "SchedulerPickRequest", "SchedulerPickResponse"),
     _plugin("model.route", "model_router", "route_model", "ModelRouteRequest", "ModelRouteResponse", cb=True),
-    # executor (§5.7, §6.1)
+    # executor (adapters_executors.go, rpc_client_stream.go)
     _plugin("executor.identifier", "executor", "executor_identifier", *_ID),
     _plugin("executor.execute", "executor", "execute", "ExecutorRequest", "ExecutorResponse", cb=True),
     _plugin("executor.execute_stream", "executor", "execute_stream", "ExecutorRequest", "ExecutorStreamResponse", required=False, cb=True),
     _plugin("executor.count_tokens", "executor", "count_tokens", "ExecutorRequest", "ExecutorResponse", required=False, cb=True),
     _plugin("executor.http_request", "executor", "http_request", "ExecutorHTTPRequest", "ExecutorHTTPResponse", required=False, cb=True),
-    # translators, normalizers, interceptors, lifecycle events (§5.8-§5.13)
+    # translators, normalizers, interceptors, lifecycle events (adapters_usage_translation.go, adapters_interceptors.go)
     _plugin("request.translate", "request_translator", "translate_request", *_TRANSFORM_REQUEST),
     _plugin("request.normalize", "request_normalizer", "normalize_request", *_TRANSFORM_REQUEST),
     _plugin("request.intercept_before", "request_interceptor", "intercept_request_before", "RequestInterceptRequest", "RequestInterceptResponse", required=False, cb=True),
@@ -193,16 +193,16 @@ METHODS: Final = MethodTable(
     _plugin("response.intercept_after", "response_interceptor", "intercept_response", "ResponseInterceptRequest", "ResponseInterceptResponse", cb=True),
     # not required: intercept_stream_chunk_raw is the alternative (checked by cpa_sdk.plugin)
     _plugin("response.intercept_stream_chunk", "response_stream_interceptor", "intercept_stream_chunk", "StreamChunkInterceptRequest", "StreamChunkInterceptResponse", required=False, cb=True),
-    # thinking_applier, usage_plugin (§5.14, §5.15)
+    # thinking_applier, usage_plugin (adapters_usage_translation.go)
     _plugin("thinking.identifier", "thinking_applier", "thinking_identifier", *_ID),
     _plugin("thinking.apply", "thinking_applier", "apply_thinking", "ThinkingApplyRequest", "PayloadResponse", cb=True),
     _plugin("usage.handle", "usage_plugin", "handle_usage", "UsageRecord", "EmptyResponse"),
-    # command_line_plugin, management_api (§5.16, §5.17)
+    # command_line_plugin, management_api (command_line.go, management.go)
     _plugin("command_line.register", "command_line_plugin", "register_flags", "CommandLineRegistrationRequest", "CommandLineRegistrationResponse"),
     _plugin("command_line.execute", "command_line_plugin", "execute_command", "CommandLineExecutionRequest", "CommandLineExecutionResponse"),
     _plugin("management.register", "management_api", "register_management", "ManagementRegistrationRequest", "ManagementRegistrationResponse"),
     _plugin("management.handle", "management_api", "handle_management", "ManagementRequest", "ManagementResponse", cb=True),
-    # Host callbacks (§6, §7)
+    # Host callbacks (host_callbacks.go, auth_callbacks.go)
     _host("host.http.do", "HostHTTPRequest", "HTTPResponse", cb=True),
     _host("host.http.do_stream", "HostHTTPRequest", "HostHTTPStreamResponse", cb=True),
     _host("host.http.stream_read", "StreamIDRequest", "HostHTTPStreamReadResponse"),

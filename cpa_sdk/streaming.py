@@ -1,6 +1,6 @@
 """Executor streams: the output an executor plugin produces, inline or emitted after the call.
 
-Executor streams (cpa-protocol.md §6.1) go either inline, as ``chunks`` in the response, or
+Executor streams (CPA's ``internal/pluginhost/rpc_client_stream.go``) go either inline, as ``chunks`` in the response, or
 asynchronously through ``host.stream.emit`` once ``executor.execute_stream`` has returned. The
 host buffers only 16 chunks and starts draining only after the call returns, so emitting from
 inside the call can deadlock. Plugin authors therefore write a generator; ``StreamPump`` drains

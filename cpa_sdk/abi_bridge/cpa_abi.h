@@ -1,5 +1,5 @@
 /*
- * cpa_abi.h: CPA's native plugin ABI (ABI 1; cpa-protocol.md §1.1, CPA's sdk/pluginabi and
+ * cpa_abi.h: CPA's native plugin ABI (ABI 1; CPA's sdk/pluginabi and
  * internal/pluginhost), declared once for every C part of the SDK: the shim (cpa_bridge.c), the
  * bundle loader (cpa_bundle.c) and the test host that loads plugins as CPA does
  * (cpa_sdk/testing/host/cpa_test_host.c). The SDK's ctypes mirror (cpa_sdk/testing/abi.py) is checked

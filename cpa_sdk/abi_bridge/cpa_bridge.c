@@ -2,7 +2,7 @@
  * cpa_bridge.c: the C shim that turns a Python plugin into a CLIProxyAPI (CPA) native plugin.
  *
  * CPA dlopen()s `<id>.so`, calls `cliproxy_plugin_init`, then `call`/`free_buffer` from any
- * number of threads at once, then `shutdown` and dlclose() (cpa-protocol.md §1). This file is
+ * number of threads at once, then `shutdown` and dlclose() (CPA's internal/pluginhost/loader_unix.go). This file is
  * compiled once per plugin by `cpa_sdk.build`; everything plugin-specific (the target class, the
  * Python entry function, sys.path, the Python it was built for) comes from the generated
  * `cpa_bridge_config.h`. All the real work happens in Python: the shim hands every call to

@@ -1,6 +1,6 @@
 """``cpa-sdk package``: a bundled plugin as CPA's plugin store installs it (docs/shipping.md).
 
-CPA's store (``internal/pluginstore`` at v7.2.140; shared/docs/cpa-examples.md §8) installs one
+CPA's store (``internal/pluginstore`` at v7.2.140) installs one
 file: the dynamic library found at the root of a zip named ``<id>_<version>_<goos>_<goarch>.zip``,
 which must be called ``<id>.so`` or ``<id>-v<version>.so``. It writes it to
 ``plugins/<goos>/<goarch>/<id>-v<version>.so``. The zip is verified either by ``checksums.txt``
@@ -156,7 +156,7 @@ def _plugin_text(cls: Any) -> str:
 
 def registry_entry(cls: Any, plugin_id: str, version: str, artifact: dict[str, Any], *, description: str | None,
                    author: str | None, homepage: str | None, license: str | None, tags: Sequence[str]) -> dict[str, Any]:
-    """A plugin entry of a schema-2 registry with ``direct`` install (§8.1, §8.3)."""
+    """A plugin entry of a schema-2 registry with ``direct`` install (``internal/pluginstore/registry.go``, ``direct.go``)."""
     entry: dict[str, Any] = {
         "id": plugin_id,
         "name": getattr(cls, "name", "") or plugin_id,

@@ -1,7 +1,7 @@
 """What a build records into the plugin ``.so``: the facts the C shim needs at run time.
 
 The shim cannot ask anybody where Python lives or where the plugin's code is: CPA starts it with
-no environment of its own (cpa-protocol.md §1.3). So the build writes everything down, as C
+no environment of its own (CPA's ``internal/pluginhost/loader_unix.go``). So the build writes everything down, as C
 string literals in a generated ``cpa_bridge_config.h``:
 
 * ``target``: ``package.module:ClassName``, handed to the entry function;

@@ -1,4 +1,4 @@
-"""``auth.parse``, ``auth.login.start``, ``auth.login.poll`` and ``auth.refresh`` (protocol §5.3).
+"""``auth.parse``, ``auth.login.start``, ``auth.login.poll`` and ``auth.refresh`` (``internal/pluginhost/auth_provider.go``).
 
 ``auth.identifier`` uses ``EmptyRequest`` and ``IdentifierResponse`` from ``lifecycle``.
 """
@@ -64,7 +64,7 @@ class AuthLoginStartRequest(GoModel):
     base_url: str = go_field("BaseURL", "", description="Management OAuth callback URL.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Always null from CPA v7.2.140.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class AuthLoginStartResponse(GoModel):
@@ -90,7 +90,7 @@ class AuthLoginPollRequest(GoModel):
     state: str = go_field("State", "", description="State returned by auth.login.start.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Metadata returned by auth.login.start.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class AuthLoginPollResponse(GoModel):
@@ -112,7 +112,7 @@ class AuthRefreshRequest(GoModel):
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Mutable host-managed auth metadata.")
     attributes: dict[str, str] | None = go_field("Attributes", None, description="Routing and provider attributes.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class AuthRefreshResponse(GoModel):

@@ -1,4 +1,4 @@
-"""``command_line.register`` and ``command_line.execute`` (protocol §5.16)."""
+"""``command_line.register`` and ``command_line.execute`` (``internal/pluginhost/command_line.go``)."""
 
 from cpa_sdk.wire._go import GoBytes, GoModel, go_field
 from cpa_sdk.wire._types import GoInt

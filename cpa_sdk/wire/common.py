@@ -1,4 +1,4 @@
-"""Object shapes shared by many methods (``sdk/pluginapi/types.go``; protocol §5.0).
+"""Object shapes shared by many methods (``sdk/pluginapi/types.go``).
 
 None of these Go structs has JSON tags, so every key is the PascalCase Go field name.
 """

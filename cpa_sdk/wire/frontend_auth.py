@@ -1,4 +1,4 @@
-"""``frontend_auth.authenticate`` (protocol §5.4).
+"""``frontend_auth.authenticate`` (``internal/pluginhost/adapters_auth.go``).
 
 ``frontend_auth.identifier`` uses ``EmptyRequest`` and ``IdentifierResponse`` from ``lifecycle``.
 """

@@ -1,5 +1,5 @@
 """Payloads of the ``host.*`` callbacks a plugin makes (``internal/pluginhost/host_callbacks.go``,
-``auth_callbacks.go``, ``stream_bridge.go``, ``sdk/pluginapi``; protocol §6.1, §6.3, §6.4, §7).
+``auth_callbacks.go``, ``stream_bridge.go``, ``sdk/pluginapi``).
 
 Requests go plugin -> host, results host -> plugin. Keys are snake_case tags except for the
 ``host.http.do`` result, ``HTTPResponse``, which is PascalCase.

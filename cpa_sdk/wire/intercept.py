@@ -1,5 +1,5 @@
-"""Request and response interceptors and ``request.complete`` (protocol §5.9, §5.10, §5.12,
-§5.13, §6.2).
+"""Request and response interceptors and ``request.complete`` (``internal/pluginhost/adapters_interceptors.go``,
+``sdk/api/handlers/handlers_stream.go``).
 
 Interceptor answers are merged: keys in ``ClearHeaders`` are deleted, then each key in
 ``Headers`` replaces that header; headers left out are kept. A non-empty ``Body`` replaces the
@@ -60,7 +60,7 @@ class RequestInterceptRequest(GoModel):
     headers: Header = go_field("Headers", None, description="Current upstream request headers.")
     body: GoBytes = go_field("Body", None, description="Current request payload.")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class RequestInterceptResponse(GoModel):
@@ -93,7 +93,7 @@ class RequestCompletion(GoModel):
     started_at: GoTime = go_field("StartedAt", None, description="Host local time; None is Go's zero time.")
     completed_at: GoTime = go_field("CompletedAt", None, description="Host local time; None is Go's zero time.")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class ResponseInterceptRequest(GoModel):
@@ -111,7 +111,7 @@ class ResponseInterceptRequest(GoModel):
     body: GoBytes = go_field("Body", None, description="Response body.")
     status_code: GoInt = go_field("StatusCode", 0)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class ResponseInterceptResponse(GoModel):
@@ -150,7 +150,7 @@ class StreamChunkInterceptRequest(GoModel):
     )
     chunk_index: GoInt = go_field("ChunkIndex", 0, description="-1 for header-init, then 0, 1, 2, ...")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class StreamChunkInterceptResponse(GoModel):

@@ -1,5 +1,5 @@
 """``plugin.register`` / ``plugin.reconfigure`` / ``plugin.shutdown`` and the shared empty and
-identifier shapes (``internal/pluginhost/rpc_schema.go``; protocol §4).
+identifier shapes (``internal/pluginhost/rpc_schema.go``, ``host.go``).
 
 These structs carry snake_case JSON tags, unlike the PascalCase ``sdk/pluginapi`` types.
 """

@@ -1,4 +1,4 @@
-"""``management.register`` and ``management.handle`` (protocol §5.17)."""
+"""``management.register`` and ``management.handle`` (``internal/pluginhost/management.go``)."""
 
 from cpa_sdk.wire._go import GoBytes, GoModel, Header, go_field
 from cpa_sdk.wire._types import GoInt
@@ -70,7 +70,7 @@ class ManagementRequest(GoModel):
     headers: Header = go_field("Headers", None)
     query: Header = go_field("Query", None, description="Query parameters (url.Values).")
     body: GoBytes = go_field("Body", None)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class ManagementResponse(GoModel):

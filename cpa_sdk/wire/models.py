@@ -1,4 +1,4 @@
-"""``model.register``, ``model.static`` and ``model.for_auth`` (protocol §5.1, §5.2)."""
+"""``model.register``, ``model.static`` and ``model.for_auth`` (``internal/pluginhost/adapters.go``)."""
 
 from typing import Any
 
@@ -52,7 +52,7 @@ class AuthModelRequest(GoModel):
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Mutable host-managed auth metadata.")
     attributes: dict[str, str] | None = go_field("Attributes", None, description="Routing and provider attributes.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class ModelResponse(GoModel):

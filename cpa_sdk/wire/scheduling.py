@@ -1,4 +1,4 @@
-"""``scheduler.pick`` and ``model.route`` (protocol §5.5, §5.6)."""
+"""``scheduler.pick`` and ``model.route`` (``internal/pluginhost/scheduler.go``, ``model_router.go``)."""
 
 from typing import Any, Final, Literal
 
@@ -100,7 +100,7 @@ class ModelRouteRequest(GoModel):
     available_providers: list[str] | None = go_field(
         "AvailableProviders", None, description="Sorted provider keys with at least one enabled auth."
     )
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
 
 
 class ModelRouteResponse(GoModel):

@@ -1,4 +1,4 @@
-"""``thinking.apply`` (protocol §5.14).
+"""``thinking.apply`` (``internal/pluginhost/adapters_usage_translation.go``).
 
 ``thinking.identifier`` uses ``EmptyRequest`` and ``IdentifierResponse`` from ``lifecycle``; the
 result of ``thinking.apply`` is ``PayloadResponse`` from ``transform``.
@@ -51,4 +51,4 @@ class ThinkingApplyRequest(GoModel):
     model: ModelInfo = go_field("Model", default_factory=ModelInfo)
     config: ThinkingConfig = go_field("Config", default_factory=ThinkingConfig)
     body: GoBytes = go_field("Body", None, description="Provider payload to rewrite.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call (§7.1).")
+    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")

@@ -1,5 +1,5 @@
 """``request.translate``/``request.normalize`` and ``response.translate``/``response.normalize_*``,
-plus the ``{Body}`` result they and ``thinking.apply`` share (protocol §5.8, §5.11)."""
+plus the ``{Body}`` result they and ``thinking.apply`` share (``internal/pluginhost/adapters_usage_translation.go``)."""
 
 from cpa_sdk.wire._go import GoBytes, GoModel, go_field
 

@@ -1,4 +1,4 @@
-"""``usage.handle`` (protocol §5.15)."""
+"""``usage.handle`` (``internal/pluginhost/adapters_usage_translation.go``)."""
 
 from datetime import timedelta
 
