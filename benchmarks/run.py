@@ -93,15 +93,31 @@ def build_all(work: Path, args: argparse.Namespace) -> tuple[Path, dict[str, Plu
     run(["gcc", *CFLAGS, "-o", str(host), str(HOST_SOURCE), "-ldl", "-lpthread"])
     plugins: dict[str, Plugin] = {}
     floor = work / "floor.so"
-    run(["gcc", *CFLAGS, "-fPIC", "-shared", "-fvisibility=hidden", "-o", str(floor), str(HERE / "native" / "floor_plugin.c")])
+    run(
+        [
+            "gcc",
+            *CFLAGS,
+            "-fPIC",
+            "-shared",
+            "-fvisibility=hidden",
+            "-o",
+            str(floor),
+            str(HERE / "native" / "floor_plugin.c"),
+        ]
+    )
     plugins["floor"] = Plugin("native floor (C)", floor)
     run(["gcc", *CFLAGS, "-o", str(work / "core_to_core"), str(HERE / "native" / "core_to_core.c"), "-lpthread"])
 
     go = shutil.which("go")
     if go is None:
         raise SystemExit("go not found on PATH: the Go peer cannot be built")
-    env = dict(os.environ, GOMODCACHE=str(ROOT / ".cache" / "go-mod"), GOCACHE=str(ROOT / ".cache" / "go-build"),
-               GOFLAGS="-mod=mod", CGO_ENABLED="1")
+    env = dict(
+        os.environ,
+        GOMODCACHE=str(ROOT / ".cache" / "go-mod"),
+        GOCACHE=str(ROOT / ".cache" / "go-build"),
+        GOFLAGS="-mod=mod",
+        CGO_ENABLED="1",
+    )
     peer = work / "go_peer.so"
     run([go, "build", "-buildmode=c-shared", "-o", str(peer), "."], cwd=HERE / "go_peer", env=env)
     plugins["go"] = Plugin("Go c-shared peer", peer)
@@ -114,10 +130,22 @@ def build_all(work: Path, args: argparse.Namespace) -> tuple[Path, dict[str, Plu
     return host, plugins
 
 
-def bench(host: Path, so: Path, method: str, request: Path, calls: int, setup: Path,
-          work_ns: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def bench(
+    host: Path, so: Path, method: str, request: Path, calls: int, setup: Path, work_ns: int
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One process: the sample answer, then the runs with 1, 2 and 1 host threads, in that order."""
-    cmd = [str(host), "bench", str(so), method, str(request), "1,2,1", str(calls), "plugin.register", str(setup), str(work_ns)]
+    cmd = [
+        str(host),
+        "bench",
+        str(so),
+        method,
+        str(request),
+        "1,2,1",
+        str(calls),
+        "plugin.register",
+        str(setup),
+        str(work_ns),
+    ]
     sample: dict[str, Any] = {}
     runs: list[dict[str, Any]] = []
     for line in run(cmd, timeout=600).stdout.splitlines():
@@ -180,9 +208,11 @@ def machine() -> str:
         pass
     gcc = run(["gcc", "--version"]).stdout.splitlines()[0]
     go = run(["go", "version"]).stdout.strip() if shutil.which("go") else "no go"
-    return (f"- machine: {os.cpu_count()} CPUs (nproc), {model}, {platform.system()} {platform.release()} {platform.machine()}\n"
-            f"- Python {platform.python_version()}{' free-threaded (no GIL)' if FREE_THREADED else ''}"
-            f" ({sys.executable}); {gcc}; {go}")
+    return (
+        f"- machine: {os.cpu_count()} CPUs (nproc), {model}, {platform.system()} {platform.release()} {platform.machine()}\n"
+        f"- Python {platform.python_version()}{' free-threaded (no GIL)' if FREE_THREADED else ''}"
+        f" ({sys.executable}); {gcc}; {go}"
+    )
 
 
 def fmt_ns(ns: float) -> str:
@@ -191,13 +221,19 @@ def fmt_ns(ns: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)")
+    parser.add_argument(
+        "--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)"
+    )
     parser.add_argument("--entry", default="cpa_sdk._bridge:load", help="entry function the Python .so calls")
     parser.add_argument("--body", type=Path, default=DEFAULT_BODY, help="request body for request.normalize")
     parser.add_argument("--calls", type=int, default=20000, help="calls per thread for request.normalize")
     parser.add_argument("--noop-calls", type=int, default=200000, help="calls per thread for the no-op round trip")
-    parser.add_argument("--work-ns", type=int, default=8000,
-                        help="host work after each request.normalize call in the host-work rows (no-op rows: an eighth)")
+    parser.add_argument(
+        "--work-ns",
+        type=int,
+        default=8000,
+        help="host work after each request.normalize call in the host-work rows (no-op rows: an eighth)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes for cold start (median)")
     parser.add_argument("--work-dir", type=Path, help="keep the built files here (default: a temporary directory)")
@@ -210,8 +246,16 @@ def main() -> int:
     host, plugins = build_all(work, args)
 
     body = args.body.read_bytes().strip()
-    normalize = json.dumps({"FromFormat": "openai-response", "ToFormat": "codex", "Model": "gpt-5.5", "Stream": False,
-                            "Body": base64.b64encode(body).decode()}, separators=(",", ":")).encode()
+    normalize = json.dumps(
+        {
+            "FromFormat": "openai-response",
+            "ToFormat": "codex",
+            "Model": "gpt-5.5",
+            "Stream": False,
+            "Body": base64.b64encode(body).decode(),
+        },
+        separators=(",", ":"),
+    ).encode()
     register = json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3}).encode()
     files = {"noop": b"{}", "normalize": normalize, "register": register}
     for name, data in files.items():
@@ -233,19 +277,23 @@ def main() -> int:
     ]
     rows = [BenchRow(b, plugins[p].label) for b, p, *_ in plan]
     first_with_work = next(i for i, entry in enumerate(plan) if entry[5] > 0)
-    python_rows = [row for row, entry in zip(rows, plan) if entry[1] in ("bare", "py") and entry[5] == 0]
-    overlap_rows = [row for row, entry in zip(rows, plan) if entry[1] == "py" and entry[5] > 0]
+    python_rows = [row for row, entry in zip(rows, plan, strict=True) if entry[1] in ("bare", "py") and entry[5] == 0]
+    overlap_rows = [row for row, entry in zip(rows, plan, strict=True) if entry[1] == "py" and entry[5] > 0]
     for round_ in range(args.repeat):  # interleaved, so background noise hits every row alike
         print(f"round {round_ + 1}/{args.repeat} ...", file=sys.stderr)
-        for row, (_, key, method, req, calls, work_ns) in zip(rows, plan):
-            sample, runs = bench(host, plugins[key].path, method, work / f"{req}.json", calls, work / "register.json",
-                                 work_ns)
+        for row, (_, key, method, req, calls, work_ns) in zip(rows, plan, strict=True):
+            sample, runs = bench(
+                host, plugins[key].path, method, work / f"{req}.json", calls, work / "register.json", work_ns
+            )
             row.add_round(*runs)
             row.sample = sample["out"][:80]
 
     trip_after = core_to_core(work)
     print("cold start ...", file=sys.stderr)
-    cold = {key: cold_start(host, plugins[key].path, work / "register.json", args.cold_runs) for key in ("floor", "go", "py")}
+    cold = {
+        key: cold_start(host, plugins[key].path, work / "register.json", args.cold_runs)
+        for key in ("floor", "go", "py")
+    }
     direct: dict[str, float] = {}
     if args.entry == "cpa_sdk._bridge:load":
         direct["noop"] = in_process_ns(args.target, "cpa.noop", b"{}", register, args.noop_calls)
@@ -253,26 +301,40 @@ def main() -> int:
 
     print(f"## cpa-sdk ABI bridge benchmarks ({time.strftime('%Y-%m-%d %H:%M')})\n")
     print(machine())
-    print(f"- load average at start {load_before}, at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-          " (other work on the machine slows every row)")
-    print(f"- a cache line from CPU 0 to CPU 1 and back: {trip_before} before the rounds, {trip_after} after them"
-          " (on this project's VMs ~100 ns, or ~400 ns for stretches when the hypervisor places the vCPUs far"
-          " apart: Python moving between cores then costs far more, see docs/performance.md)")
-    print(f"- {args.repeat} interleaved runs per row (median); no-op {args.noop_calls} and normalize {args.calls}"
-          " calls per thread; 2 threads = two host threads calling at once; 2T / 1T = median over rounds of 2T"
-          " against the mean of the 1T runs just before and after it (same process); host work = the host"
-          " thread busy after each call, holding no lock (CPA's own share of a request)\n")
-    print("| benchmark | plugin | per call, 1 thread (median) | best | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |")
+    print(
+        f"- load average at start {load_before}, at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        " (other work on the machine slows every row)"
+    )
+    print(
+        f"- a cache line from CPU 0 to CPU 1 and back: {trip_before} before the rounds, {trip_after} after them"
+        " (on this project's VMs ~100 ns, or ~400 ns for stretches when the hypervisor places the vCPUs far"
+        " apart: Python moving between cores then costs far more, see docs/performance.md)"
+    )
+    print(
+        f"- {args.repeat} interleaved runs per row (median); no-op {args.noop_calls} and normalize {args.calls}"
+        " calls per thread; 2 threads = two host threads calling at once; 2T / 1T = median over rounds of 2T"
+        " against the mean of the 1T runs just before and after it (same process); host work = the host"
+        " thread busy after each call, holding no lock (CPA's own share of a request)\n"
+    )
+    print(
+        "| benchmark | plugin | per call, 1 thread (median) | best | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for index, row in enumerate(rows):
         if index == first_with_work:
             for key, benchmark in (("noop", rows[0].benchmark), ("normalize", rows[3].benchmark)):
                 if key in direct:
-                    print(f"| {benchmark} | the SDK's Python alone: endpoint.call in-process, no shim |"
-                          f" | {fmt_ns(direct[key])} | {1e9 / direct[key]:,.0f} | | |")
-        print(f"| {row.benchmark} | {row.plugin} | {fmt_ns(row.ns)} | {fmt_ns(row.best)} |"
-              f" {statistics.median(row.cps_1):,.0f} | {statistics.median(row.cps_2):,.0f} | {row.ratio:.2f} |")
-    print("\n| cold start (fresh process: dlopen + init + plugin.register) | in process (median) | whole process (median) |")
+                    print(
+                        f"| {benchmark} | the SDK's Python alone: endpoint.call in-process, no shim |"
+                        f" | {fmt_ns(direct[key])} | {1e9 / direct[key]:,.0f} | | |"
+                    )
+        print(
+            f"| {row.benchmark} | {row.plugin} | {fmt_ns(row.ns)} | {fmt_ns(row.best)} |"
+            f" {statistics.median(row.cps_1):,.0f} | {statistics.median(row.cps_2):,.0f} | {row.ratio:.2f} |"
+        )
+    print(
+        "\n| cold start (fresh process: dlopen + init + plugin.register) | in process (median) | whole process (median) |"
+    )
     print("|---|---:|---:|")
     for key, (inside, wall) in cold.items():
         print(f"| {plugins[key].label} | {inside:.1f} ms | {wall:.1f} ms |")
@@ -282,11 +344,18 @@ def main() -> int:
         ("no-op round trip through the shim ≤ 0.5 µs (bare endpoint, best)", rows[1].best <= 500, fmt_ns(rows[1].best)),
         ("no-op round trip through the SDK ≤ 0.5 µs (best)", rows[2].best <= 500, fmt_ns(rows[2].best)),
         ("request.normalize ≤ 10 µs (best)", rows[4].best <= 10_000, fmt_ns(rows[4].best)),
-        ("2 threads ≥ 1 thread, tight loop (Python rows"
-         + ("" if FREE_THREADED else "; a GIL build's ceiling is 1.00, see docs/performance.md") + ")",
-         all(r.ratio >= 1 for r in python_rows), ", ".join(f"{r.ratio:.3f}" for r in python_rows)),
-        ("2 threads ≥ 1 thread when the host works between calls, as CPA does (Python rows)",
-         all(r.ratio >= 1 for r in overlap_rows), ", ".join(f"{r.ratio:.2f}" for r in overlap_rows)),
+        (
+            "2 threads ≥ 1 thread, tight loop (Python rows"
+            + ("" if FREE_THREADED else "; a GIL build's ceiling is 1.00, see docs/performance.md")
+            + ")",
+            all(r.ratio >= 1 for r in python_rows),
+            ", ".join(f"{r.ratio:.3f}" for r in python_rows),
+        ),
+        (
+            "2 threads ≥ 1 thread when the host works between calls, as CPA does (Python rows)",
+            all(r.ratio >= 1 for r in overlap_rows),
+            ", ".join(f"{r.ratio:.2f}" for r in overlap_rows),
+        ),
         ("cold start ≤ 150 ms (Python, in process)", cold["py"][0] <= 150, f"{cold['py'][0]:.1f} ms"),
     ]
     print(f"\nShim overhead over the native floor (bare endpoint − floor, medians): {fmt_ns(shim)} per call.\n")

@@ -68,7 +68,8 @@ def import_plugin(target: str) -> type[Plugin]:
     plugin_class = getattr(module, class_name, None)
     if plugin_class is None:
         defined = sorted(
-            name for name, value in vars(module).items()
+            name
+            for name, value in vars(module).items()
             if isinstance(value, type) and issubclass(value, Plugin) and value.__module__ == module.__name__
         )
         raise PluginLoadError(
@@ -77,4 +78,3 @@ def import_plugin(target: str) -> type[Plugin]:
     if not (isinstance(plugin_class, type) and issubclass(plugin_class, Plugin)):
         raise PluginLoadError(f"{target!r} is not a cpa_sdk.Plugin subclass")
     return plugin_class
-

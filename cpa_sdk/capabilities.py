@@ -23,9 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
-from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.streaming import ExecutorStream
 from cpa_sdk.wire.lifecycle import ExecutorModelScope  # at run time too: the reference pages read the hints
 
@@ -414,9 +414,7 @@ class ResponseStreamInterceptor(Capability, key="response_stream_interceptor"):
     every call.
     """
 
-    def intercept_stream_chunk(
-        self, request: StreamChunkInterceptRequest
-    ) -> StreamChunkInterceptResponse | None:
+    def intercept_stream_chunk(self, request: StreamChunkInterceptRequest) -> StreamChunkInterceptResponse | None:
         """Return a new ``Body``, ``DropChunk``, or header changes (on -1)."""
         raise NotImplementedError
 

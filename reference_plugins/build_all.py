@@ -24,9 +24,7 @@ __all__ = ["main"]
 def _selected(only: tuple[str, ...]) -> list[str]:
     unknown = sorted(set(only) - set(catalog.PLUGINS))
     if unknown:
-        raise click.BadParameter(
-            f"unknown example(s) {', '.join(unknown)}; see --list", param_hint="--only"
-        )
+        raise click.BadParameter(f"unknown example(s) {', '.join(unknown)}; see --list", param_hint="--only")
     return [name for name in catalog.PLUGINS if not only or name in only]
 
 
@@ -40,12 +38,20 @@ def _list(names: list[str]) -> None:
 
 @click.command("build_all")
 @click.option(
-    "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
     help="Directory to write the <id>.so files into.",
 )
 @click.option("--only", multiple=True, metavar="EXAMPLE", help="Build (or list) only this example (repeatable).")
-@click.option("--list", "list_only", is_flag=True,
-              help="List the examples instead: example name, plugin ID, build target, capability keys.")
+@click.option(
+    "--list",
+    "list_only",
+    is_flag=True,
+    help="List the examples instead: example name, plugin ID, build target, capability keys.",
+)
 @click.option("-q", "--quiet", is_flag=True, help="Print only the paths of the built files.")
 def main(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool) -> None:
     """Build every reference plugin into OUT_DIR/<id>.so for CPA."""
@@ -60,7 +66,9 @@ def main(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool) -> 
         if not quiet:
             click.echo(f"building {name} ({target})", err=True)
         try:
-            path = build_plugin(target, out_dir, log=lambda message: None if quiet else click.echo(f"  {message}", err=True))
+            path = build_plugin(
+                target, out_dir, log=lambda message: None if quiet else click.echo(f"  {message}", err=True)
+            )
         except BuildError as exc:
             failed[name] = str(exc)
             click.secho(f"error: {name}: {exc}", fg="red", err=True)

@@ -31,20 +31,22 @@ from cpa_sdk.build.spec import BuildError
 
 __all__ = ["GLIBC_SONAMES", "ElfInfo", "baseline_report", "check_baseline", "is_elf", "read_elf"]
 
-GLIBC_SONAMES: Final = frozenset({
-    "libc.so.6",
-    "libm.so.6",
-    "libdl.so.2",
-    "libpthread.so.0",
-    "librt.so.1",
-    "libutil.so.1",
-    "libresolv.so.2",
-    "libanl.so.1",
-    "libmvec.so.1",
-    "ld-linux-x86-64.so.2",
-    "ld-linux-aarch64.so.1",
-    "libgcc_s.so.1",
-})
+GLIBC_SONAMES: Final = frozenset(
+    {
+        "libc.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "libpthread.so.0",
+        "librt.so.1",
+        "libutil.so.1",
+        "libresolv.so.2",
+        "libanl.so.1",
+        "libmvec.so.1",
+        "ld-linux-x86-64.so.2",
+        "ld-linux-aarch64.so.1",
+        "libgcc_s.so.1",
+    }
+)
 """The libraries every glibc machine has, on both targets, which a bundle may need unshipped.
 
 ``libgcc_s.so.1`` is not glibc's, but glibc itself loads it (``pthread_cancel`` and
@@ -141,7 +143,7 @@ def read_elf(data: bytes) -> ElfInfo:
         if dynsym.type != _SHT_DYNSYM:
             raise BuildError("damaged ELF: .gnu.version does not belong to a .dynsym")
         strtab = _linked(sections, dynsym)
-        for (name, *_), (index,) in zip(_entries(data, dynsym, _SYM), _entries(data, versym, _VERSYM)):
+        for (name, *_), (index,) in zip(_entries(data, dynsym, _SYM), _entries(data, versym, _VERSYM), strict=False):
             version = names.get(index & ~_VERSYM_HIDDEN)
             if version is not None and name:
                 users[version].add(_string(data, strtab, name))
@@ -211,9 +213,7 @@ def baseline_report(files: Mapping[str, bytes]) -> dict[str, str]:
     return report
 
 
-def _problems(
-    info: ElfInfo, machine: str, glibc: tuple[int, int], baseline: str, shipped: set[str]
-) -> Iterator[str]:
+def _problems(info: ElfInfo, machine: str, glibc: tuple[int, int], baseline: str, shipped: set[str]) -> Iterator[str]:
     if info.machine != machine:
         yield f"is for {info.machine}, not {machine}"
     for version, symbols in info.symbol_versions.items():

@@ -45,7 +45,6 @@ DEFAULT_ENTRY: Final = "cpa_sdk._bridge:load"
 """The Python function the shim calls to create the plugin's endpoint."""
 
 
-
 class BuildError(Exception):
     """The plugin cannot be built; the message says what is missing and what to do."""
 
@@ -54,7 +53,9 @@ def split_ref(ref: str, what: str) -> tuple[str, str]:
     """``"pkg.mod:name"`` -> ``("pkg.mod", "name")``, or ``BuildError`` naming ``what``."""
     module, sep, attr = ref.partition(":")
     if not sep or not module or not attr or ":" in attr:
-        raise BuildError(f"{what} {ref!r} must look like 'package.module:{'ClassName' if what == 'target' else 'function'}'")
+        raise BuildError(
+            f"{what} {ref!r} must look like 'package.module:{'ClassName' if what == 'target' else 'function'}'"
+        )
     return module, attr
 
 
@@ -222,7 +223,9 @@ class BuildSpec:
 
 def _check_plugin_id(plugin_id: str) -> None:
     if not PLUGIN_ID_PATTERN.match(plugin_id):
-        raise BuildError(f"plugin id {plugin_id!r} is not valid: CPA accepts {PLUGIN_ID_PATTERN.pattern} (the file name)")
+        raise BuildError(
+            f"plugin id {plugin_id!r} is not valid: CPA accepts {PLUGIN_ID_PATTERN.pattern} (the file name)"
+        )
     loaded_id, version = split_version(plugin_id)
     if version:
         raise BuildError(

@@ -16,9 +16,23 @@ from cpa_sdk.plugin import SCHEMA_VERSION
 @click.argument("target")
 @click.argument("method")
 @click.argument("request", required=False)
-@click.option("-f", "--file", "request_file", type=click.Path(dir_okay=False, allow_dash=True), help="Read the request JSON from a file ('-' for stdin).")
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Plugin config YAML sent with plugin.register.")
-@click.option("--schema-version", default=SCHEMA_VERSION, show_default=True, help="Host schema version announced at registration.")
+@click.option(
+    "-f",
+    "--file",
+    "request_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the request JSON from a file ('-' for stdin).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Plugin config YAML sent with plugin.register.",
+)
+@click.option(
+    "--schema-version", default=SCHEMA_VERSION, show_default=True, help="Host schema version announced at registration."
+)
 @click.option("--no-register", is_flag=True, help="Call without sending plugin.register first.")
 @click.option("--raw", is_flag=True, help="Print the response bytes exactly as the plugin wrote them.")
 def call(
@@ -75,4 +89,3 @@ def _request_text(request: str | None, request_file: str | None) -> str:
     if not sys.stdin.isatty():
         return sys.stdin.read() or "{}"
     return "{}"
-

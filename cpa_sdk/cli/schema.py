@@ -7,7 +7,6 @@ import json
 import click
 
 
-
 @click.command()
 @click.argument("name", required=False)
 @click.option("--response", is_flag=True, help="For a method name: the response model instead of the request.")

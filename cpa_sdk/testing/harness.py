@@ -16,8 +16,8 @@ import pydantic_core
 import yaml
 
 from cpa_sdk.dispatch import Dispatcher
-from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.methods import METHODS, MethodTable
+from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.testing.fake_host import FakeHost
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
 from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
@@ -75,7 +75,12 @@ class CallResult:
         return self.result
 
     def expect_error(
-        self, code: str | None = None, *, message: str | None = None, http_status: int | None = None, rc: int | None = None
+        self,
+        code: str | None = None,
+        *,
+        message: str | None = None,
+        http_status: int | None = None,
+        rc: int | None = None,
     ) -> dict[str, Any]:
         """Assert an error envelope (with the given code, message, status and rc) and return it."""
         error = self.error
@@ -214,7 +219,9 @@ class PluginHarness:
     def __enter__(self) -> PluginHarness:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -48,7 +48,9 @@ class SharedLibraryPlugin:
         self._host_call = HostCall(self._on_host_call)
         self._host_free = HostFree(lambda ptr, size: _libc.free(ptr))
         self._ctx = ctypes.c_uint64(1)
-        self._host_api = HostAPI(ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free)
+        self._host_api = HostAPI(
+            ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free
+        )
         self._api = PluginAPI()
         init = self._lib.cliproxy_plugin_init
         init.restype = ctypes.c_int

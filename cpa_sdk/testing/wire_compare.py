@@ -10,6 +10,7 @@ from cpa_sdk.wire._go import GO_ZERO_TIME_TEXT
 
 __all__ = ["assert_wire_equal", "go_zero_stripped"]
 
+
 def go_zero_stripped(value: Any) -> Any:
     """Drop every object key whose value is a Go zero value, recursively.
 

@@ -25,11 +25,11 @@ from __future__ import annotations
 
 import binascii
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from types import UnionType
-from typing import Annotated, Any, Callable, ClassVar, Final, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Final, TypeVar, Union, get_args, get_origin
 
 import pydantic_core
 from pydantic import (
@@ -97,7 +97,7 @@ def b64decode(text: str) -> bytes:
 
 
 GoBytes = Annotated[
-    Union[bytes, None],
+    bytes | None,
     PlainSerializer(b64encode, when_used="json-unless-none"),
     WithJsonSchema({"type": ["string", "null"], "contentEncoding": "base64"}),
 ]
@@ -154,7 +154,7 @@ def _serialize_time(value: datetime) -> str:
 
 
 GoTime = Annotated[
-    Union[datetime, None],
+    datetime | None,
     PlainValidator(_validate_time),
     PlainSerializer(_serialize_time, when_used="json-unless-none"),
     WithJsonSchema({"type": ["string", "null"], "format": "date-time"}),
@@ -182,7 +182,7 @@ GoDuration = Annotated[
 ]
 """Go ``time.Duration``: an integer number of nanoseconds on the wire."""
 
-Header = Union[dict[str, list[str]], None]
+Header = dict[str, list[str]] | None
 """Go ``http.Header`` / ``url.Values``: ``{"Key": ["v1", "v2"]}``; ``None`` for a nil map."""
 
 
@@ -313,7 +313,8 @@ def _is_nilable(annotation: Any) -> bool:
 
 def _is_map_of_slices(annotation: Any) -> bool:
     return any(
-        get_origin(m) is dict and get_origin(_strip_annotated(get_args(m)[1])) is list for m in _union_members(annotation)
+        get_origin(m) is dict and get_origin(_strip_annotated(get_args(m)[1])) is list
+        for m in _union_members(annotation)
     )
 
 

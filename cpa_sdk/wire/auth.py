@@ -64,7 +64,9 @@ class AuthLoginStartRequest(GoModel):
     base_url: str = go_field("BaseURL", "", description="Management OAuth callback URL.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Always null from CPA v7.2.140.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class AuthLoginStartResponse(GoModel):
@@ -90,7 +92,9 @@ class AuthLoginPollRequest(GoModel):
     state: str = go_field("State", "", description="State returned by auth.login.start.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Metadata returned by auth.login.start.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class AuthLoginPollResponse(GoModel):
@@ -112,7 +116,9 @@ class AuthRefreshRequest(GoModel):
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Mutable host-managed auth metadata.")
     attributes: dict[str, str] | None = go_field("Attributes", None, description="Routing and provider attributes.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class AuthRefreshResponse(GoModel):

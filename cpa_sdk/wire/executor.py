@@ -47,7 +47,9 @@ class ExecutorRequest(GoModel):
     stream_id: str = go_field(
         "stream_id", "", description="executor.execute_stream only: the stream to feed with host.stream.emit."
     )
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ExecutorResponse(GoModel):
@@ -100,7 +102,9 @@ class ExecutorHTTPRequest(GoModel):
     storage_json: GoBytes = go_field("StorageJSON", None, description="Provider-owned JSON of the auth, as bytes.")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Mutable host-managed auth metadata.")
     attributes: dict[str, str] | None = go_field("Attributes", None, description="Routing and provider attributes.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ExecutorHTTPResponse(GoModel):

@@ -60,7 +60,9 @@ class RequestInterceptRequest(GoModel):
     headers: Header = go_field("Headers", None, description="Current upstream request headers.")
     body: GoBytes = go_field("Body", None, description="Current request payload.")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class RequestInterceptResponse(GoModel):
@@ -93,7 +95,9 @@ class RequestCompletion(GoModel):
     started_at: GoTime = go_field("StartedAt", None, description="Host local time; None is Go's zero time.")
     completed_at: GoTime = go_field("CompletedAt", None, description="Host local time; None is Go's zero time.")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ResponseInterceptRequest(GoModel):
@@ -111,7 +115,9 @@ class ResponseInterceptRequest(GoModel):
     body: GoBytes = go_field("Body", None, description="Response body.")
     status_code: GoInt = go_field("StatusCode", 0)
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ResponseInterceptResponse(GoModel):
@@ -150,7 +156,9 @@ class StreamChunkInterceptRequest(GoModel):
     )
     chunk_index: GoInt = go_field("ChunkIndex", 0, description="-1 for header-init, then 0, 1, 2, ...")
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Read-only context snapshot.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class StreamChunkInterceptResponse(GoModel):

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any, Final, Literal, cast, get_args
 from pydantic import create_model
 
 from cpa_sdk.methods import METHODS, MethodTable
-
 from cpa_sdk.wire._go import GoBytes, GoModel, go_field
 from cpa_sdk.wire._types import GoUint32
 from cpa_sdk.wire.common import Metadata
@@ -96,9 +95,7 @@ _SETTINGS: Final[dict[str, dict[str, tuple[Any, Any]]]] = {
     "executor": {
         "executor_model_scope": (
             str,
-            go_field(
-                "executor_model_scope", "", description=f"{_MODEL_SCOPES}; anything else counts as 'both'."
-            ),
+            go_field("executor_model_scope", "", description=f"{_MODEL_SCOPES}; anything else counts as 'both'."),
         ),
         "executor_input_formats": (
             list[str] | None,

@@ -70,7 +70,9 @@ class ManagementRequest(GoModel):
     headers: Header = go_field("Headers", None)
     query: Header = go_field("Query", None, description="Query parameters (url.Values).")
     body: GoBytes = go_field("Body", None)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ManagementResponse(GoModel):

@@ -52,7 +52,9 @@ class AuthModelRequest(GoModel):
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Mutable host-managed auth metadata.")
     attributes: dict[str, str] | None = go_field("Attributes", None, description="Routing and provider attributes.")
     host: HostConfigSummary = go_field("Host", default_factory=HostConfigSummary)
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ModelResponse(GoModel):

@@ -100,7 +100,9 @@ class ModelRouteRequest(GoModel):
     available_providers: list[str] | None = go_field(
         "AvailableProviders", None, description="Sorted provider keys with at least one enabled auth."
     )
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )
 
 
 class ModelRouteResponse(GoModel):

@@ -51,4 +51,6 @@ class ThinkingApplyRequest(GoModel):
     model: ModelInfo = go_field("Model", default_factory=ModelInfo)
     config: ThinkingConfig = go_field("Config", default_factory=ThinkingConfig)
     body: GoBytes = go_field("Body", None, description="Provider payload to rewrite.")
-    host_callback_id: str = go_field("host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks.")
+    host_callback_id: str = go_field(
+        "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
+    )

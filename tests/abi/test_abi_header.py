@@ -16,8 +16,13 @@ STRUCTS = {"cliproxy_buffer": abi.Buffer, "cliproxy_host_api": abi.HostAPI, "cli
 
 
 def _layout_program() -> str:
-    lines = ['#include <stddef.h>', '#include <stdio.h>', '#include "cpa_abi.h"', "int main(void) {",
-             f'    printf("{{\\"version\\": %u", CPA_ABI_VERSION);']
+    lines = [
+        "#include <stddef.h>",
+        "#include <stdio.h>",
+        '#include "cpa_abi.h"',
+        "int main(void) {",
+        '    printf("{\\"version\\": %u", CPA_ABI_VERSION);',
+    ]
     for name, mirror in STRUCTS.items():
         lines.append(f'    printf(", \\"{name}\\": [%zu", sizeof({name}));')
         lines += [f'    printf(", %zu", offsetof({name}, {field}));' for field, _ in mirror._fields_]
@@ -30,7 +35,9 @@ def _c_layout(tmp_path: Path) -> dict[str, object]:
     source, binary = tmp_path / "layout.c", tmp_path / "layout"
     source.write_text(_layout_program())
     with abi_bridge.directory() as headers:
-        subprocess.run(["gcc", "-std=gnu11", "-Wall", "-Werror", f"-I{headers}", "-o", str(binary), str(source)], check=True)
+        subprocess.run(
+            ["gcc", "-std=gnu11", "-Wall", "-Werror", f"-I{headers}", "-o", str(binary), str(source)], check=True
+        )
     return json.loads(subprocess.run([str(binary)], capture_output=True, text=True, check=True).stdout)
 
 

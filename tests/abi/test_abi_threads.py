@@ -19,8 +19,9 @@ def test_eight_threads_fifty_thousand_calls_each(host: Host, plugins: Plugins) -
 
 
 @pytest.mark.parametrize("turn", ["on", "off"])
-def test_threads_that_work_between_calls_take_turns_without_a_wrong_answer(host: Host, plugins: Plugins, turn: str,
-                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_threads_that_work_between_calls_take_turns_without_a_wrong_answer(
+    host: Host, plugins: Plugins, turn: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # 2 us of host work after each call: the shim hands Python from thread to thread at the end of
     # every call (instead of letting one thread run on), the path where turns change hands most.
     # With the turn off (CPA_SDK_TURN, tests/abi/test_turn.py) every call takes the GIL path.
@@ -76,4 +77,3 @@ def test_a_thread_calling_without_pause_does_not_starve_another(host: Host, plug
     assert summary["waiter_calls"] == 500
     assert summary["busy_calls_while_waiter_ran"] >= 1
     assert summary["wrong"] == 0
-

@@ -57,8 +57,19 @@ def driver(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (out / "driver.c").write_text(DRIVER)
     binary = out / "driver"
     with abi_bridge.directory() as sources:
-        subprocess.run(["gcc", *CFLAGS, f"-I{sources}", str(out / "driver.c"),
-                        str(sources / "cpa_turn.c"), "-o", str(binary), "-lpthread"], check=True)
+        subprocess.run(
+            [
+                "gcc",
+                *CFLAGS,
+                f"-I{sources}",
+                str(out / "driver.c"),
+                str(sources / "cpa_turn.c"),
+                "-o",
+                str(binary),
+                "-lpthread",
+            ],
+            check=True,
+        )
     return binary
 
 
@@ -67,7 +78,10 @@ def _given(driver: Path, monkeypatch: pytest.MonkeyPatch, value: str | None) -> 
         monkeypatch.delenv("CPA_SDK_TURN", raising=False)
     else:
         monkeypatch.setenv("CPA_SDK_TURN", value)
-    return [int(n) for n in subprocess.run([str(driver)], capture_output=True, text=True, check=True, timeout=60).stdout.split()]
+    return [
+        int(n)
+        for n in subprocess.run([str(driver)], capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    ]
 
 
 @pytest.mark.parametrize("value", [None, "on", ""])
@@ -77,7 +91,7 @@ def test_the_turn_is_on_by_default(driver: Path, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize("value", ["off", "0"])
-def test_cpa_sdk_turn_off_gives_every_call_the_gil_path(driver: Path, monkeypatch: pytest.MonkeyPatch,
-                                                        value: str) -> None:
+def test_cpa_sdk_turn_off_gives_every_call_the_gil_path(
+    driver: Path, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
     assert _given(driver, monkeypatch, value) == [0, 0, 0]
-

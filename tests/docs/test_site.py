@@ -19,7 +19,11 @@ def test_mkdocs_strict_build_generates_every_capability_page(tmp_path: Path) -> 
     # directory on sys.path, so the hook must find the (uninstalled) reference plugins itself.
     done = subprocess.run(
         [str(Path(sys.executable).with_name("mkdocs")), "build", "--strict", "-d", str(site)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     for key, capability in CAPABILITIES.items():

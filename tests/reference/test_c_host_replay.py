@@ -52,7 +52,7 @@ def c_host_script(port: PortReplay, so: Path) -> Script:
     script = Script(load=[f"load {NAME} {so}", "stats"])
     host = script_host(FakeHost(strict_logs=True), port.host_replies)
     sent: dict[str, bytes] = {}
-    for index, vector in enumerate(port.vectors):
+    for vector in port.vectors:
         replies: dict[str, list[bytes]] = {}
         for method, request in _callbacks(port, vector):
             rc, reply = host(method, request.encode())
@@ -67,7 +67,9 @@ def c_host_script(port: PortReplay, so: Path) -> Script:
                 step.append(f"hostreply {method} {script_text(last)}")
                 sent[method] = last
         request = vector["req"].encode()
-        step.append(f"call {NAME} {vector['method']} {script_text(request)}" if request else f"call {NAME} {vector['method']}")
+        step.append(
+            f"call {NAME} {vector['method']} {script_text(request)}" if request else f"call {NAME} {vector['method']}"
+        )
         script.steps.append(step)
     return script
 

@@ -21,4 +21,3 @@ FIELDS = {"status": "string", "keep": "bool"}
 )
 def test_keys_fold_as_the_wire_models_fold_them(body: bytes, expected: dict[str, object]) -> None:
     assert unmarshal_struct(body, "example", FIELDS) == expected
-

@@ -8,7 +8,6 @@ from cpa_sdk import ConfigError, Plugin, PluginConfig, RequestNormalizer
 from cpa_sdk.config import config_fields, decode_config, load_config
 from cpa_sdk.testing import PluginHarness
 from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
-
 from tests.sdk.plugins import META, Normalizer, RichConfig
 
 

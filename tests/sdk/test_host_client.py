@@ -30,7 +30,12 @@ def test_log_sends_level_message_fields_and_callback_id(fake: FakeHost, host: Ho
         host.log("hello", level="warn", plugin="p")
     finally:
         _callback_id.reset(token)
-    assert fake.calls[0].json() == {"host_callback_id": "42", "level": "warn", "message": "hello", "fields": {"plugin": "p"}}
+    assert fake.calls[0].json() == {
+        "host_callback_id": "42",
+        "level": "warn",
+        "message": "hello",
+        "fields": {"plugin": "p"},
+    }
 
 
 def test_log_never_raises(fake: FakeHost, host: Host) -> None:
@@ -69,7 +74,7 @@ def test_http_stream_reads_until_done_and_closes_early(fake: FakeHost, host: Hos
     fake.on("host.http.stream_read", {"payload": "YWJj"})
     fake.on("host.http.stream_close")
     with host.http_stream("GET", "https://x") as stream:
-        for chunk in stream:
+        for _ in stream:
             break
     assert [c.json() for c in fake.calls_to("host.http.stream_close")] == [{"stream_id": "5"}]
 
@@ -121,4 +126,8 @@ def test_logging_handler_forwards_records(fake: FakeHost, host: Host) -> None:
     logger.addHandler(HostLogHandler(host))
     logger.setLevel(logging.DEBUG)
     logger.warning("careful %s", "now", extra={"fields": {"k": 1}})
-    assert fake.calls[0].json() == {"level": "warn", "message": "careful now", "fields": {"logger": "cpa-test-plugin", "k": 1}}
+    assert fake.calls[0].json() == {
+        "level": "warn",
+        "message": "careful now",
+        "fields": {"logger": "cpa-test-plugin", "k": 1},
+    }

@@ -61,9 +61,13 @@ def test_one_extra_row_gives_a_capability_flag() -> None:
 def test_one_extra_row_gives_a_base_class_method_and_its_check() -> None:
     assert FakeEchoer.capability_methods == (ECHO,)
     assert inspect.signature(FakeEchoer.echo).parameters.keys() == {"self", "request"}
-    assert "def echo(self, request: RequestTransformRequest) -> PayloadResponse | None" in (FakeEchoer.echo.__doc__ or "")
+    assert "def echo(self, request: RequestTransformRequest) -> PayloadResponse | None" in (
+        FakeEchoer.echo.__doc__ or ""
+    )
     assert capabilities_of(EchoPlugin) == [FakeEchoer]
-    with pytest.raises(PluginLoadError, match=r"FakeEchoer requires def echo\(self, request: RequestTransformRequest\)"):
+    with pytest.raises(
+        PluginLoadError, match=r"FakeEchoer requires def echo\(self, request: RequestTransformRequest\)"
+    ):
 
         class Lazy(Plugin, FakeEchoer):
             plugin_id = name = "lazy"
@@ -78,7 +82,9 @@ def test_one_extra_row_gives_a_dispatch_route_and_a_typed_answer() -> None:
 def test_one_extra_row_gives_a_reference_page() -> None:
     page = capability_pages().render_capability(FakeEchoer)
     assert "Registration key: `fake_echoer`" in page
-    assert "| `fake.echo` | `def echo(self, request: RequestTransformRequest) -> PayloadResponse | None` | yes |" in page
+    assert (
+        "| `fake.echo` | `def echo(self, request: RequestTransformRequest) -> PayloadResponse | None` | yes |" in page
+    )
     assert "**Request** `RequestTransformRequest`" in page and "**Response** `PayloadResponse`" in page
 
 

@@ -7,7 +7,6 @@ import threading
 import time
 
 from cpa_sdk.testing import FakeHost, HostCall, PluginHarness
-
 from tests.sdk.plugins import Streamer
 
 
@@ -99,7 +98,10 @@ def test_plugin_error_closes_the_stream_with_its_message_only() -> None:
 def test_async_stream_without_stream_id_is_an_error() -> None:
     with PluginHarness(Streamer) as h:
         result = h.call_raw("executor.execute_stream", {"Model": "async-2"})
-        assert result.error == {"code": "invalid_request", "message": "stream_id is required for executor.execute_stream"}
+        assert result.error == {
+            "code": "invalid_request",
+            "message": "stream_id is required for executor.execute_stream",
+        }
 
 
 def test_shutdown_stops_running_streams() -> None:
@@ -118,7 +120,6 @@ def test_shutdown_stops_running_streams() -> None:
 def test_default_execute_stream_wraps_execute() -> None:
     from cpa_sdk import Executor, Plugin
     from cpa_sdk.wire import ExecutorResponse
-
     from tests.sdk.plugins import META
 
     class Plain(Plugin, Executor):

@@ -31,8 +31,20 @@ def _build_wheel(tmp_path: Path) -> zipfile.ZipFile:
             shutil.copy2(ROOT / name, source / name)
     out = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "-w", str(out), str(source)],
-        check=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        timeout=300,
     )
     (wheel,) = out.glob("cpa_sdk-*.whl")
     return zipfile.ZipFile(wheel)
