@@ -10,6 +10,7 @@ import click
 
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError, build_plugin
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
+from cpa_sdk.cli._options import extra_paths_option, out_dir_option
 from cpa_sdk.cli._targets import current_directory_path
 
 
@@ -24,25 +25,12 @@ def _python_version(value: str | None) -> tuple[int, int] | None:
 
 @click.command()
 @click.argument("target")
-@click.option(
-    "-o",
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory to write <id>.so into.",
-)
+@out_dir_option("Directory to write <id>.so into.")
 @click.option("--id", "plugin_id", help="Plugin ID (the file name CPA loads it under); default: the class's plugin_id.")
 @click.option(
     "--entry", default=DEFAULT_ENTRY, show_default=True, help="Python function the .so calls to load the plugin."
 )
-@click.option(
-    "--path",
-    "extra_paths",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Extra directory for the plugin's sys.path (repeatable).",
-)
+@extra_paths_option("Extra directory for the plugin's sys.path (repeatable).")
 @click.option(
     "--bundle",
     is_flag=True,

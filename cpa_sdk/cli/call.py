@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from cpa_sdk.cli._options import config_file_option
 from cpa_sdk.cli._targets import open_harness
 from cpa_sdk.plugin import SCHEMA_VERSION
 
@@ -23,13 +24,7 @@ from cpa_sdk.plugin import SCHEMA_VERSION
     type=click.Path(dir_okay=False, allow_dash=True),
     help="Read the request JSON from a file ('-' for stdin).",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Plugin config YAML sent with plugin.register.",
-)
+@config_file_option("Plugin config YAML sent with plugin.register.")
 @click.option(
     "--schema-version", default=SCHEMA_VERSION, show_default=True, help="Host schema version announced at registration."
 )

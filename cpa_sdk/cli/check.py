@@ -8,6 +8,7 @@ from typing import Any, get_args
 import click
 
 from cpa_sdk.cli._cpa_config import plugin_block
+from cpa_sdk.cli._options import config_file_option
 from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.cli._verdict import conclude
 from cpa_sdk.methods import METHODS
@@ -31,9 +32,7 @@ CONFIG_FIELD_TYPES = frozenset(get_args(ConfigFieldType))
 
 @click.command()
 @click.argument("target")
-@click.option(
-    "-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Config YAML to validate too."
-)
+@config_file_option("Config YAML to validate too.")
 @click.option("--id", "plugin_id", help="The plugin ID (file name) CPA will load it under.")
 @click.option("--host-schema", default=SCHEMA_VERSION, show_default=True, help="Schema version of the target CPA.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (an unknown config key, a misspelt hook).")

@@ -21,6 +21,7 @@ from cpa_sdk.build import BuildError, BuildSpec
 from cpa_sdk.build.cache import user_cache
 from cpa_sdk.build.compiler import compile_plugin
 from cpa_sdk.cli._cpa_config import plugin_block
+from cpa_sdk.cli._options import config_file_option, extra_paths_option
 from cpa_sdk.cli._targets import current_directory_path
 from cpa_sdk.devloop import DevLoopError
 from cpa_sdk.devloop.config import client_key, dev_config
@@ -63,12 +64,8 @@ def _say(message: str) -> None:
     show_default=True,
     help="The port CPA listens on, on 127.0.0.1.",
 )
-@click.option(
-    "-c",
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="The plugin's config: its own YAML block, or a CPA config.yaml with plugins.configs.<id>.",
+@config_file_option(
+    "The plugin's config: its own YAML block, or a CPA config.yaml with plugins.configs.<id>.", as_path=True
 )
 @click.option(
     "--cpa-config",
@@ -81,13 +78,7 @@ def _say(message: str) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Where CPA's config, plugin directory and auth files live; default <cache>/cpa-sdk/dev/<id>.",
 )
-@click.option(
-    "--path",
-    "extra_paths",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Extra directory for the plugin's sys.path (repeatable).",
-)
+@extra_paths_option("Extra directory for the plugin's sys.path (repeatable).")
 @click.option("--plugin-only", is_flag=True, help="Show only the plugin's records of CPA's log.")
 def dev(
     target: str,

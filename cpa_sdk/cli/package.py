@@ -11,19 +11,13 @@ import click
 from cpa_sdk.build import DEFAULT_ENTRY, BuildError
 from cpa_sdk.build.package import package_plugin
 from cpa_sdk.cli._bundle_options import bundle_options, options_from
+from cpa_sdk.cli._options import extra_paths_option, out_dir_option
 from cpa_sdk.cli._targets import current_directory_path
 
 
 @click.command()
 @click.argument("target")
-@click.option(
-    "-o",
-    "--out-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path("dist"),
-    show_default=True,
-    help="Directory for the zip, checksums.txt and registry.json.",
-)
+@out_dir_option("Directory for the zip, checksums.txt and registry.json.")
 @click.option(
     "--version", "version", help="Plugin version (X.Y.Z; a leading v is dropped). Default: the class's version."
 )
@@ -46,13 +40,7 @@ from cpa_sdk.cli._targets import current_directory_path
 @click.option(
     "--entry", default=DEFAULT_ENTRY, show_default=True, help="Python function the .so calls to load the plugin."
 )
-@click.option(
-    "--path",
-    "extra_paths",
-    multiple=True,
-    type=click.Path(exists=True, file_okay=False),
-    help="Extra directory to find the plugin's code in (repeatable).",
-)
+@extra_paths_option("Extra directory to find the plugin's code in (repeatable).")
 @click.option("--include", multiple=True, metavar="NAME", help="Also bundle this distribution or top-level module.")
 @click.option("--exclude", multiple=True, metavar="DIST", help="Leave this distribution out of the bundle.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the paths written.")

@@ -18,6 +18,7 @@ import click
 from cpa_sdk.build.bundle import read_bundle
 from cpa_sdk.build.lazy_imports import unbundled_lazy_imports
 from cpa_sdk.build.spec import BuildError
+from cpa_sdk.cli._options import config_file_option
 from cpa_sdk.cli._verdict import conclude
 from cpa_sdk.testing.harness import lifecycle_request
 from cpa_sdk.testing.native_host import IsolatedRun, run_isolated, script_text
@@ -27,13 +28,7 @@ _LOG_ANSWER = b'{"ok":true,"result":{}}'
 
 @click.command()
 @click.argument("library", type=click.Path(exists=True, dir_okay=False))
-@click.option(
-    "-c",
-    "--config",
-    "config_file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="The plugin's config YAML, sent with plugin.register.",
-)
+@config_file_option("The plugin's config YAML, sent with plugin.register.")
 @click.option(
     "--call",
     "calls",

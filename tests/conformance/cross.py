@@ -97,7 +97,6 @@ def build_cpa_for(version: str, target: Target) -> harness.CPABuild:
 def server_env(stage: Stage, sink: harness.OutboundSink) -> dict[str, str]:
     """CPAServer's minimal environment as the process in the root sees it, plus the ``TZ`` of CPA's
     Dockerfile. Nothing of this process (no LD_LIBRARY_PATH, PYTHONHOME, VIRTUAL_ENV) goes in."""
-    proxy = f"http://127.0.0.1:{sink.port}"
     inner = stage.inner(stage.host_dir)
     return {
         "PATH": DEFAULT_PATH,
@@ -105,15 +104,7 @@ def server_env(stage: Stage, sink: harness.OutboundSink) -> dict[str, str]:
         "TMPDIR": inner,
         "LANG": "C.UTF-8",
         "TZ": CPA_DOCKER_TZ,
-        "GIN_MODE": "release",
-        "HTTP_PROXY": proxy,
-        "HTTPS_PROXY": proxy,
-        "ALL_PROXY": proxy,
-        "http_proxy": proxy,
-        "https_proxy": proxy,
-        "all_proxy": proxy,
-        "NO_PROXY": "127.0.0.1,localhost",
-        "no_proxy": "127.0.0.1,localhost",
+        **harness.sink_env(sink),
     }
 
 

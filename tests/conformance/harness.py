@@ -23,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 REPO = Path(__file__).resolve().parents[2]
 CONFORMANCE = Path(__file__).resolve().parent
@@ -48,6 +48,9 @@ RUN_TIMEOUT = 300
 
 EVIDENCE: list[str] = []
 _EVIDENCE_LOCK = threading.Lock()
+
+
+_GCC_SHARED: Final = ("gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra")
 
 
 def evidence(line: str) -> None:
@@ -256,12 +259,7 @@ def build_control_plugin(out_dir: Path) -> Path:
     artifact = out_dir / "control.so"
     run(
         [
-            "gcc",
-            "-shared",
-            "-fPIC",
-            "-O2",
-            "-Wall",
-            "-Wextra",
+            *_GCC_SHARED,
             "-Werror",
             "-o",
             str(artifact),
@@ -294,12 +292,7 @@ def build_standin_plugins(out_dir: Path) -> dict[str, Path]:
         artifact = out_dir / f"{plugin_id}.so"
         run(
             [
-                "gcc",
-                "-shared",
-                "-fPIC",
-                "-O2",
-                "-Wall",
-                "-Wextra",
+                *_GCC_SHARED,
                 f"-DKIND_{kind}",
                 "-o",
                 str(artifact),
@@ -591,6 +584,16 @@ CLIENT_KEY = "conformance-client-key"
 MANAGEMENT_KEY = "conformance-management-key"
 
 
+def sink_env(sink: OutboundSink) -> dict[str, str]:
+    """What every CPA process of the tests runs with: release mode, and every outbound request,
+    in either spelling of the proxy variables, to the sink (loopback excepted)."""
+    proxy = f"http://127.0.0.1:{sink.port}"
+    env = {"GIN_MODE": "release", "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost"}
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        env[name] = env[name.lower()] = proxy
+    return env
+
+
 class CPAServer:
     """One CPA process on 127.0.0.1 with a config the test wrote. Use as a context manager."""
 
@@ -620,22 +623,13 @@ class CPAServer:
 
     def __enter__(self) -> CPAServer:
         self.write_config(self.config)
-        proxy = f"http://127.0.0.1:{self.sink.port}"
         # A minimal environment: no store/Home/DEPLOY variables from the caller, proxies to the sink.
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "HOME": str(self.workdir),
             "TMPDIR": str(self.workdir),
             "LANG": "C.UTF-8",
-            "GIN_MODE": "release",
-            "HTTP_PROXY": proxy,
-            "HTTPS_PROXY": proxy,
-            "ALL_PROXY": proxy,
-            "http_proxy": proxy,
-            "https_proxy": proxy,
-            "all_proxy": proxy,
-            "NO_PROXY": "127.0.0.1,localhost",
-            "no_proxy": "127.0.0.1,localhost",
+            **sink_env(self.sink),
         }
         for key in ("LD_LIBRARY_PATH", "PYTHONHOME", "VIRTUAL_ENV"):
             if key in os.environ:
