@@ -276,8 +276,9 @@ class GoModel(BaseModel):
             )
         cls._shapes = shapes
         cls._by_folded_alias = {go_fold(s.alias): s.alias for s in shapes.values()}
-        cls._checked_fields = tuple(
-            n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
+        lazy = {n for n, info in cls.model_fields.items() if any(getattr(m, "lazy_items", False) for m in info.metadata)}
+        cls._checked_fields = tuple(  # a lazy list's items check themselves (cpa_sdk.wire._lazy)
+            n for n, s in shapes.items() if (s.nested is not None or s.bytes_container is not None) and n not in lazy
         )
         # Payload answers ({"Body": ...}) are the hottest encodes; models made of []byte fields
         # only are written directly, which skips pydantic's serializer and one copy of the text.
@@ -537,5 +538,7 @@ def encode(model: GoModel, *, prefix: bytes = b"", suffix: bytes = b"") -> bytes
             parts[-1] = b'"'
         parts.append(b"}" + suffix)
         return b"".join(parts)
+    if getattr(model, "_cpa_lazy", False):
+        model._cpa_complete()  # type: ignore[attr-defined]
     encoded = model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
     return prefix + encoded + suffix if prefix or suffix else encoded
