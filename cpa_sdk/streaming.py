@@ -18,7 +18,7 @@ import contextvars
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
 
@@ -121,6 +121,14 @@ class StreamPump:
             thread.join(timeout)
 
 
+_CHUNK_KEYS: Final = frozenset({
+    "RequestID", "SourceFormat", "Model", "RequestedModel", "RequestHeaders", "ResponseHeaders", "OriginalRequest",
+    "RequestBody", "Body", "HistoryChunks", "ChunkIndex", "Metadata", "host_callback_id",
+})
+"""The JSON names of ``StreamChunkInterceptRequest`` (with the RPC wrapper's ``host_callback_id``)."""
+_CHUNK_KEYS_FOLDED: Final = {go_fold(key): key for key in _CHUNK_KEYS}
+
+
 class StreamChunkView:
     """A ``response.intercept_stream_chunk`` request, decoded field by field on access.
 
@@ -133,12 +141,19 @@ class StreamChunkView:
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         try:
-            parsed = pydantic_core.from_json(raw)
+            parsed = pydantic_core.from_json(raw, cache_strings="keys")
         except ValueError as exc:
             raise WireDecodeError(f"invalid JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise WireDecodeError("cannot decode a non-object into StreamChunkInterceptRequest")
-        self._fields: dict[str, Any] = {go_fold(key): value for key, value in parsed.items()}
+        if parsed.keys() <= _CHUNK_KEYS:  # what the host sends: the canonical keys, looked up as they are
+            self._fields: dict[str, Any] = parsed
+        else:  # Go's matching: case-insensitive, the last of the keys that fold alike wins, others ignored
+            self._fields = {}
+            for key, value in parsed.items():
+                canonical = _CHUNK_KEYS_FOLDED.get(go_fold(key))
+                if canonical is not None:
+                    self._fields[canonical] = value
 
     def _str(self, key: str) -> str:
         value = self._fields.get(key)
@@ -164,19 +179,19 @@ class StreamChunkView:
 
     @property
     def request_id(self) -> str:
-        return self._str("requestid")
+        return self._str("RequestID")
 
     @property
     def source_format(self) -> str:
-        return self._str("sourceformat")
+        return self._str("SourceFormat")
 
     @property
     def model(self) -> str:
-        return self._str("model")
+        return self._str("Model")
 
     @property
     def requested_model(self) -> str:
-        return self._str("requestedmodel")
+        return self._str("RequestedModel")
 
     @property
     def host_callback_id(self) -> str:
@@ -184,7 +199,7 @@ class StreamChunkView:
 
     @property
     def chunk_index(self) -> int:
-        value = self._fields.get("chunkindex", 0)
+        value = self._fields.get("ChunkIndex", 0)
         if value is None:
             return 0
         if type(value) is not int:
@@ -198,32 +213,32 @@ class StreamChunkView:
 
     @property
     def body(self) -> bytes | None:
-        return self._bytes("body")
+        return self._bytes("Body")
 
     @property
     def original_request(self) -> bytes | None:
-        return self._bytes("originalrequest")
+        return self._bytes("OriginalRequest")
 
     @property
     def request_body(self) -> bytes | None:
-        return self._bytes("requestbody")
+        return self._bytes("RequestBody")
 
     @property
     def request_headers(self) -> dict[str, list[str]] | None:
-        return self._header("requestheaders")
+        return self._header("RequestHeaders")
 
     @property
     def response_headers(self) -> dict[str, list[str]] | None:
-        return self._header("responseheaders")
+        return self._header("ResponseHeaders")
 
     @property
     def metadata(self) -> dict[str, Any] | None:
-        value = self._fields.get("metadata")
+        value = self._fields.get("Metadata")
         return value if isinstance(value, dict) else None
 
     @property
     def history_chunks(self) -> list[bytes]:
-        value = self._fields.get("historychunks")
+        value = self._fields.get("HistoryChunks")
         if value is None:
             return []
         if not isinstance(value, list):

@@ -1,17 +1,17 @@
 """Lists of wire models decoded lazily: ``Annotated[list[Item] | None, LazyItems()]``.
 
 ``scheduler.pick`` carries every candidate auth (tens to hundreds of them), and a scheduler
-usually reads a field or two of each: decoding them all into models cost more than the rest of
-the call. In JSON (what the host sends), such a list is read in one Rust pass into small
-dictionaries: the item's scalar fields (``str``, ``int``, ``bool``, ``float``) validated as the
-model would, and every other field (maps, lists) kept as the raw JSON value. The items are
-instances of the item model, built without pydantic; a raw field is validated the first time it
-is read, so a plugin pays only for what it touches.
+usually reads a field or two of each: validating them all into models cost more than the rest of
+the call. A model with such a list is decoded with one ``from_json`` pass (pydantic's JSON
+validation first builds a tree of the whole text, which costs more than the parse itself); the
+rest of the model is validated as usual, and each item of the list becomes an instance of the
+item model that holds its raw JSON object and validates a field the first time it is read. A
+plugin pays only for what it touches; an item it never reads is never validated.
 
-An item that does not decode as canonical Go output (a key spelt in another case, ``null`` on a
-string, a wrong type) is decoded the slow way, as Go would read it; if that fails, the item is
-kept and reading any field of it raises ``WireDecodeError`` (a ``plugin_error`` envelope), so an
-invalid candidate that the plugin never touches does not fail the call.
+A field that does not decode as Go would decode it (a wrong type, a number out of range) raises
+``WireDecodeError`` when read, which the dispatcher answers with a ``plugin_error`` envelope. An
+item that is not canonical Go output (a key spelt in another case, an unknown key) is decoded the
+slow way as Go would read it; an item that is not an object fails when touched.
 
 Anything that looks at an item as a whole (``==``, ``repr``, ``model_dump``, ``encode``,
 ``copy``, pickling) validates its remaining fields first. Built in Python (``Model(...)``,
@@ -28,14 +28,17 @@ import pydantic_core
 from pydantic import ConfigDict, GetCoreSchemaHandler, TypeAdapter, ValidationError
 from pydantic_core import core_schema
 
-from cpa_sdk.wire._go import GoModel, WireDecodeError, _decode_folded, _strip_annotated, _union_members
+from cpa_sdk.wire._go import (
+    _LAZY_DECODER,
+    GoModel,
+    WireDecodeError,
+    _decode_folded,
+    _differs_from_go,
+    _strip_annotated,
+    _union_members,
+)
 
 __all__ = ["LazyItems"]
-
-_RAW: Final = "~"
-"""Prefix of the ``__dict__`` key holding a field's raw JSON value until it is read."""
-
-_SCALARS: Final = (str, int, bool, float)
 
 
 class _Unreadable:
@@ -45,40 +48,58 @@ class _Unreadable:
         self.message = message
 
 
+class _LazyField:
+    """A field of a lazy item: read from the raw JSON object on first access, then kept in the
+    instance ``__dict__``, which Python looks in before a descriptor without ``__set__``: later
+    reads cost what they cost on any model."""
+
+    __slots__ = ("alias", "name", "read", "text")
+
+    def __init__(self, name: str, alias: str, read: Callable[[dict[str, Any]], Any], text: bool) -> None:
+        self.name = name
+        self.alias = alias
+        self.read = read
+        self.text = text  # a str field: a str value needs no more checking
+
+    def __get__(self, item: Any, owner: type | None = None) -> Any:
+        if item is None:
+            return self
+        raw = object.__getattribute__(item, "__pydantic_private__")
+        if type(raw) is not dict:
+            raise WireDecodeError(raw.message if isinstance(raw, _Unreadable) else f"{self.name} was not decoded")
+        value = raw.get(self.alias)
+        if not (self.text and type(value) is str):
+            value = self.read(raw)
+        object.__getattribute__(item, "__dict__")[self.name] = value
+        return value
+
+
 class _LazyItem:
-    """Mixin of the lazily built item classes (one per item model, ``_lazy_class``)."""
+    """Mixin of the lazily built item classes (one per item model, ``_lazy_class``): one
+    ``_LazyField`` per field, and completion before anything that reads the model whole."""
 
     __slots__ = ()
     _cpa_lazy: ClassVar[bool] = True
-    _cpa_validators: ClassVar[dict[str, Callable[[Any], Any]]]
+    _cpa_readers: ClassVar[dict[str, Callable[[dict[str, Any]], Any]]]
+    """Per field: reads and validates it from the item's raw JSON object."""
     _cpa_model: ClassVar[type[GoModel]]
-
-    def __getattr__(self, name: str) -> Any:
-        values = object.__getattribute__(self, "__dict__")
-        raw = values.pop(_RAW + name, _RAW)
-        if raw is not _RAW:
-            value = values[name] = _validate_raw(self, name, raw)
-            return value
-        state = _state(self)
-        if isinstance(state, _Unreadable):
-            raise WireDecodeError(state.message)
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _cpa_complete(self) -> None:
         """Validate every field not read yet: the item becomes an ordinary model."""
-        state = _state(self)
-        if isinstance(state, _Unreadable):
-            raise WireDecodeError(state.message)
-        try:
-            object.__getattribute__(self, "__pydantic_fields_set__")
+        raw = _state(self)
+        if isinstance(raw, _Unreadable):
+            raise WireDecodeError(raw.message)
+        if type(raw) is not dict:
             return  # completed before
-        except AttributeError:
-            pass
         values = object.__getattribute__(self, "__dict__")
-        for key in [k for k in values if k.startswith(_RAW)]:
-            name = key[len(_RAW):]
-            values[name] = _validate_raw(self, name, values.pop(key))
-        object.__setattr__(self, "__pydantic_fields_set__", set(values))
+        for name, read in type(self)._cpa_readers.items():
+            if name not in values:
+                values[name] = read(raw)
+        ordered = {name: values[name] for name in type(self)._cpa_model.model_fields}  # declaration order, as pydantic keeps it
+        values.clear()
+        values.update(ordered)
+        shapes = type(self)._cpa_model._shapes
+        object.__setattr__(self, "__pydantic_fields_set__", {n for n, s in shapes.items() if s.alias in raw})
         object.__setattr__(self, "__pydantic_extra__", {})
         object.__setattr__(self, "__pydantic_private__", None)
 
@@ -167,16 +188,6 @@ def _state(item: object) -> Any:
         return None
 
 
-def _validate_raw(item: Any, name: str, raw: Any) -> Any:
-    cls = type(item)
-    try:
-        return cls._cpa_validators[name](raw)
-    except ValidationError as exc:
-        where = cls.model_fields[name].alias or name
-        problem = "; ".join(e["msg"] for e in exc.errors(include_url=False))
-        raise WireDecodeError(f"cannot decode {cls._cpa_model.__name__}.{where}: {problem}") from None
-
-
 # --------------------------------------------------------------------------------------------
 # The schema
 
@@ -190,15 +201,11 @@ class LazyItems:
         eager = handler(source)
         lists = [m for m in _union_members(source) if get_args(m) and isinstance(get_args(m)[0], type)]
         (item_model,) = {get_args(m)[0] for m in lists}
-        lazy = _lazy_class(item_model)
-        items = core_schema.list_schema(
-            core_schema.union_schema(
-                [_skeleton(item_model), core_schema.no_info_after_validator_function(_Fallback, core_schema.any_schema())],
-                mode="left_to_right",
-            )
+        wrap = _wrapper(item_model)
+        _WRAPPERS[id(self)] = wrap
+        json_schema: core_schema.CoreSchema = core_schema.no_info_after_validator_function(
+            wrap, core_schema.list_schema(core_schema.any_schema())
         )
-        wrap = _wrapper(lazy, item_model)
-        json_schema: core_schema.CoreSchema = core_schema.no_info_after_validator_function(wrap, items)
         if type(None) in _union_members(source):
             json_schema = core_schema.nullable_schema(json_schema)
         return core_schema.json_or_python_schema(
@@ -208,13 +215,42 @@ class LazyItems:
         )
 
 
-class _Fallback:
-    """A raw item that did not decode on the fast path."""
+_WRAPPERS: dict[int, Callable[[list[Any]], list[Any]]] = {}
+"""Per ``LazyItems`` marker (built with its schema): raw JSON items to lazy models."""
 
-    __slots__ = ("raw",)
 
-    def __init__(self, raw: Any) -> None:
-        self.raw = raw
+def _decode(cls: type[GoModel], data: bytes) -> GoModel:
+    """``decode`` of a model with lazy lists: one ``from_json`` pass, then the model without its
+    lazy lists validated from the parsed objects, then each list's items wrapped."""
+    try:
+        parsed = pydantic_core.from_json(data, cache_strings="keys")
+    except ValueError as exc:
+        raise WireDecodeError(f"invalid JSON: {exc}") from None
+    if type(parsed) is not dict:
+        return _decode_folded(cls, data)
+    lists = [(name, parsed.pop(alias, None)) for name, alias in cls._lazy_lists]
+    try:
+        model: GoModel = cls.__pydantic_validator__.validate_python(parsed, by_name=False)
+    except ValidationError:
+        return _decode_folded(cls, data)
+    except AttributeError:  # validator not built yet (defer_build)
+        cls.model_rebuild()
+        return _decode(cls, data)
+    if _differs_from_go(model, data):
+        return _decode_folded(cls, data)
+    values = model.__dict__
+    for name, items in lists:
+        if items is None:
+            continue
+        if type(items) is not list:
+            return _decode_folded(cls, data)  # Go rejects it: the slow path says how
+        marker = next(m for m in cls.model_fields[name].metadata if isinstance(m, LazyItems))
+        values[name] = _WRAPPERS[id(marker)](items)
+        model.__pydantic_fields_set__.add(name)
+    return model
+
+
+_LAZY_DECODER.append(_decode)
 
 
 def _completed(items: Any) -> Any:
@@ -222,27 +258,6 @@ def _completed(items: Any) -> Any:
         if isinstance(item, _LazyItem):
             item._cpa_complete()
     return items
-
-
-def _is_scalar(annotation: Any) -> bool:
-    return _strip_annotated(annotation) in _SCALARS
-
-
-def _skeleton(model: type[GoModel]) -> core_schema.CoreSchema:
-    """One item as a dict: scalar fields validated, the others raw under ``~name``."""
-    model.model_rebuild()
-    schema: Any = model.__pydantic_core_schema__
-    if schema.get("type") != "model" or schema["schema"].get("type") != "model-fields":
-        raise TypeError(f"{model.__name__} cannot be decoded lazily")
-    fields: dict[str, core_schema.TypedDictField] = {}
-    for name, field in schema["schema"]["fields"].items():
-        alias = model.model_fields[name].alias or name
-        if _is_scalar(model.model_fields[name].annotation):
-            fields[name] = core_schema.typed_dict_field(field["schema"], validation_alias=alias, required=False)
-        else:
-            raw = core_schema.with_default_schema(core_schema.any_schema(), default=None)  # absent: Go's zero value
-            fields[_RAW + name] = core_schema.typed_dict_field(raw, validation_alias=alias, required=False)
-    return core_schema.typed_dict_schema(fields, extra_behavior="forbid", config=core_schema.CoreConfig(strict=True))
 
 
 _CLASSES: dict[type[GoModel], type[GoModel]] = {}
@@ -254,47 +269,67 @@ def _lazy_class(model: type[GoModel]) -> type[GoModel]:
         namespace = {"__module__": model.__module__, "__qualname__": f"{model.__qualname__}.Lazy"}
         metaclass: Any = type(model)
         lazy = metaclass(f"Lazy{model.__name__}", (_LazyItem, model), namespace)
-        validators = {
-            name: _raw_validator(model, name) for name, info in model.model_fields.items() if not _is_scalar(info.annotation)
-        }
-        type.__setattr__(lazy, "_cpa_validators", validators)
+        readers = {name: _reader(model, name) for name in model.model_fields}
+        type.__setattr__(lazy, "_cpa_readers", readers)
+        for name, read in readers.items():
+            text = _strip_annotated(model.model_fields[name].annotation) is str
+            type.__setattr__(lazy, name, _LazyField(name, model._shapes[name].alias, read, text))
         type.__setattr__(lazy, "_cpa_model", model)
         _CLASSES[model] = lazy
     return lazy
 
 
-def _raw_validator(model: type[GoModel], name: str) -> Callable[[Any], Any]:
-    """Validates a field's raw JSON value as decoding would, Go's nulls included."""
+_MISSING: Final = object()
+
+
+def _reader(model: type[GoModel], name: str) -> Callable[[dict[str, Any]], Any]:
+    """Reads field ``name`` from an item's raw JSON object and validates it as decoding would:
+    a missing key or Go's ``null`` on a non-nilable field gives the zero value."""
     info = model.model_fields[name]
     shape = model._shapes[name]
+    alias = shape.alias
     if shape.bytes_container is not None or shape.nested is not None:
-        raise TypeError(f"{model.__name__}.{name}: lazily decoded fields hold no []byte or structs")
-    annotation: Any = info.annotation
-    validate = TypeAdapter[Any](annotation, config=ConfigDict(strict=True)).validate_python
+        raise TypeError(f"{model.__name__}.{name}: lazily decoded items hold no []byte or structs")
     default = info.get_default(call_default_factory=True)
+    kind = _strip_annotated(info.annotation)
+    low = next((m.ge for m in info.metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in info.metadata if hasattr(m, "le")), None)
+    annotation: Any = info.annotation
+    check = TypeAdapter[Any](annotation, config=ConfigDict(strict=True)).validate_python
+    where = f"{model.__name__}.{alias}"
 
-    def run(raw: Any) -> Any:
-        if raw is None and not shape.nilable:
+    def read(raw: dict[str, Any]) -> Any:
+        value = raw.get(alias, _MISSING)
+        if value is _MISSING or (value is None and not shape.nilable):
             return _copy.copy(default)
-        if shape.map_of_slices and isinstance(raw, dict):
-            raw = {k: [] if v is None else v for k, v in raw.items()}
-        return validate(raw)
+        if type(value) is kind:  # str, bool, float, int (in range): nothing more to check
+            if kind is not int or ((low is None or value >= low) and (high is None or value <= high)):
+                return value
+        if shape.map_of_slices and isinstance(value, dict):
+            value = {k: [] if v is None else v for k, v in value.items()}
+        try:
+            return check(value)
+        except ValidationError as exc:
+            problem = "; ".join(e["msg"] for e in exc.errors(include_url=False))
+            raise WireDecodeError(f"cannot decode {where}: {problem}") from None
 
-    return run
+    return read
 
 
-def _wrapper(lazy: type[GoModel], model: type[GoModel]) -> Callable[[list[Any]], list[Any]]:
+def _wrapper(model: type[GoModel]) -> Callable[[list[Any]], list[Any]]:
+    lazy = _lazy_class(model)
+    canonical = {shape.alias for shape in model._shapes.values()}
     new = object.__new__
     set_slot = object.__setattr__
 
     def wrap(items: list[Any]) -> list[Any]:
         out = []
-        for values in items:
-            if type(values) is dict:
+        for raw in items:
+            if type(raw) is dict and raw.keys() <= canonical:
                 item = new(lazy)
-                set_slot(item, "__dict__", values)
+                set_slot(item, "__pydantic_private__", raw)
             else:
-                item = _slow_item(lazy, model, values.raw)
+                item = _slow_item(lazy, model, raw)
             out.append(item)
         return out
 
@@ -307,6 +342,5 @@ def _slow_item(lazy: type[GoModel], model: type[GoModel], raw: Any) -> Any:
         return _decode_folded(model, pydantic_core.to_json(raw))
     except WireDecodeError as exc:
         item = object.__new__(lazy)
-        object.__setattr__(item, "__dict__", {})
         object.__setattr__(item, "__pydantic_private__", _Unreadable(str(exc)))
         return item

@@ -186,3 +186,19 @@ def test_stream_chunk_view_history_is_decoded_on_request() -> None:
     view = StreamChunkView(b'{"ChunkIndex":3,"HistoryChunks":["YQ==",null,"Yg=="],"ResponseHeaders":{"A":["b"]}}')
     assert view.history_chunks == [b"a", b"", b"b"]
     assert view.response_headers == {"A": ["b"]} and view.chunk_index == 3 and view.body is None
+
+
+def test_the_chunk_view_knows_every_key_of_the_request_model() -> None:
+    from cpa_sdk.streaming import _CHUNK_KEYS
+    from cpa_sdk.wire import StreamChunkInterceptRequest
+
+    assert {info.alias for info in StreamChunkInterceptRequest.model_fields.values()} == _CHUNK_KEYS
+
+
+def test_the_chunk_view_matches_keys_as_go_does() -> None:
+    from cpa_sdk import StreamChunkView
+
+    canonical = StreamChunkView(b'{"Model":"m","RequestedModel":"r","ChunkIndex":3,"Body":"eA=="}')
+    spelt = StreamChunkView(b'{"model":"x","MODEL":"m","requestedmodel":"r","chunkINDEX":3,"body":"eA==","Other":1}')
+    for view in (canonical, spelt):
+        assert (view.model, view.requested_model, view.chunk_index, view.body) == ("m", "r", 3, b"x")
