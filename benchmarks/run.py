@@ -245,6 +245,8 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes for cold start (median)")
     parser.add_argument("--work-dir", type=Path, help="keep the built files here (default: a temporary directory)")
+    parser.add_argument("--side-only", action="store_true",
+                        help="only the rows beside the Go peer (no thread, cold start or in-process rows): a quick look")
     args = parser.parse_args()
 
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -308,6 +310,8 @@ def main() -> int:
     for round_ in range(args.repeat):  # interleaved, so background noise hits every row alike
         print(f"round {round_ + 1}/{args.repeat} ...", file=sys.stderr)
         for row, (_, key, method, req, calls, work_ns) in zip(rows, plan):
+            if args.side_only:
+                break
             sample, runs = bench(host, plugins[key].path, method, work / f"{req}.json", calls,
                                  work / f"{setups[key]}.json", work_ns)
             row.add_round(*runs)
@@ -323,6 +327,10 @@ def main() -> int:
                 row.add_single(runs[0])
                 row.sample = sample["out"][:80]
 
+    if args.side_only:
+        for (go_row, py_row), (benchmark, *_rest, target) in zip(pairs, side_by_side):
+            print(f"| {benchmark} | {fmt_ns(go_row.ns)} | {fmt_ns(py_row.ns)} | {py_row.ns / go_row.ns:.2f}x | ≤ {target}x |")
+        return 0
     trip_after = core_to_core(work)
     print("cold start ...", file=sys.stderr)
     cold: dict[str, ColdStart] = {key: ColdStart() for key in ("floor", "go", "py")}
