@@ -90,15 +90,13 @@ if TYPE_CHECKING:
         FrontendAuthRequest as FrontendAuthRequest,
         FrontendAuthResponse as FrontendAuthResponse,
     )
-    from cpa_sdk.wire.routing import (
+    from cpa_sdk.wire.scheduling import (
         MODEL_ROUTE_TARGET_EXECUTOR as MODEL_ROUTE_TARGET_EXECUTOR,
         MODEL_ROUTE_TARGET_PROVIDER as MODEL_ROUTE_TARGET_PROVIDER,
         MODEL_ROUTE_TARGET_SELF as MODEL_ROUTE_TARGET_SELF,
         ModelRouteRequest as ModelRouteRequest,
         ModelRouteResponse as ModelRouteResponse,
         ModelRouteTargetKind as ModelRouteTargetKind,
-    )
-    from cpa_sdk.wire.scheduling import (
         SCHEDULER_BUILTIN_FILL_FIRST as SCHEDULER_BUILTIN_FILL_FIRST,
         SCHEDULER_BUILTIN_ROUND_ROBIN as SCHEDULER_BUILTIN_ROUND_ROBIN,
         SchedulerAuthCandidate as SchedulerAuthCandidate,
@@ -260,15 +258,13 @@ _EXPORTS: Final[dict[str, tuple[str, ...]]] = {
         "FrontendAuthRequest",
         "FrontendAuthResponse",
     ),
-    "routing": (
+    "scheduling": (
         "MODEL_ROUTE_TARGET_EXECUTOR",
         "MODEL_ROUTE_TARGET_PROVIDER",
         "MODEL_ROUTE_TARGET_SELF",
         "ModelRouteRequest",
         "ModelRouteResponse",
         "ModelRouteTargetKind",
-    ),
-    "scheduling": (
         "SCHEDULER_BUILTIN_FILL_FIRST",
         "SCHEDULER_BUILTIN_ROUND_ROBIN",
         "SchedulerAuthCandidate",

@@ -74,8 +74,7 @@ from cpa_sdk.wire.models import (
     ModelResponse,
     StaticModelRequest,
 )
-from cpa_sdk.wire.routing import ModelRouteRequest, ModelRouteResponse
-from cpa_sdk.wire.scheduling import SchedulerPickRequest, SchedulerPickResponse
+from cpa_sdk.wire.scheduling import ModelRouteRequest, ModelRouteResponse, SchedulerPickRequest, SchedulerPickResponse
 from cpa_sdk.wire.thinking import ThinkingApplyRequest
 from cpa_sdk.wire.transform import PayloadResponse, RequestTransformRequest, ResponseTransformRequest
 from cpa_sdk.wire.usage import UsageRecord
