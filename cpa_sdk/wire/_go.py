@@ -249,6 +249,8 @@ class GoModel(BaseModel):
     """Folded names of Go interface fields the model leaves out (``Err``, ``Handler``): Go can
     decode them only from ``null``, so any other value fails the whole decode, as in Go."""
     _checked_fields: ClassVar[tuple[str, ...]]
+    _cpa_lazy: ClassVar[bool] = False
+    """True on the lazily decoded item classes (``cpa_sdk.wire._lazy``), which complete before encoding."""
     _lazy_lists: ClassVar[tuple[tuple[str, str], ...]] = ()
     """``(name, alias)`` of the fields decoded lazily (``cpa_sdk.wire._lazy.LazyItems``)."""
     _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
@@ -584,7 +586,7 @@ def encode(model: GoModel, *, prefix: bytes = b"", suffix: bytes = b"") -> bytes
             parts[-1] = b'"'
         parts.append(b"}" + suffix)
         return b"".join(parts)
-    if getattr(model, "_cpa_lazy", False):
+    if model._cpa_lazy:
         model._cpa_complete()  # type: ignore[attr-defined]
     encoded = model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
     return prefix + encoded + suffix if prefix or suffix else encoded

@@ -6,6 +6,8 @@ import base64
 import threading
 import time
 
+import pytest
+
 from cpa_sdk.testing import FakeHost, HostCall, PluginHarness
 
 from tests.sdk.plugins import Streamer
@@ -202,3 +204,18 @@ def test_the_chunk_view_matches_keys_as_go_does() -> None:
     spelt = StreamChunkView(b'{"model":"x","MODEL":"m","requestedmodel":"r","chunkINDEX":3,"body":"eA==","Other":1}')
     for view in (canonical, spelt):
         assert (view.model, view.requested_model, view.chunk_index, view.body) == ("m", "r", 3, b"x")
+
+
+@pytest.mark.parametrize("size", [10, 5000])
+def test_chunk_bodies_decode_as_go_does_whatever_their_size(size: int) -> None:
+    import base64
+    import json
+
+    from cpa_sdk import StreamChunkView
+    from cpa_sdk.wire import WireDecodeError
+
+    body = bytes(range(256)) * (size // 256 + 1)
+    assert StreamChunkView(json.dumps({"Body": base64.b64encode(body).decode()}).encode()).body == body
+    for bad in (base64.urlsafe_b64encode(body).decode(), base64.b64encode(body).decode()[:-1], "!" * 8):
+        with pytest.raises(WireDecodeError):
+            StreamChunkView(json.dumps({"Body": bad}).encode()).body
