@@ -354,8 +354,6 @@ def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
     except AttributeError:  # validator not built yet (defer_build): build it once, then retry
         cls.model_rebuild()
         return decode(cls, data)
-    if cls._checked_fields:
-        _reusable.source = None  # set again by this request's own large []byte, if it has one
     if _differs_from_go(model, data):
         return _decode_folded(cls, data)
     return model
@@ -436,7 +434,9 @@ _REUSE_MIN: Final = 16384
 """Bytes values from this size on may have their request base64 reused in the answer."""
 
 _reusable = threading.local()
-"""The last large ``[]byte`` value decoded on this thread, with the request text holding its base64."""
+"""The last large ``[]byte`` value decoded on this thread, with the request text holding its base64.
+Dropped by the answer that uses it; until then (a handler answering no bytes) it keeps that one
+request alive, per thread, until the next large value replaces it."""
 
 
 def _b64_for(value: bytes) -> bytes | memoryview:
