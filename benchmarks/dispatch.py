@@ -34,8 +34,13 @@ SHARED = Path(os.environ.get("CPA_SHARED_DIR", ROOT.parent / "shared"))
 
 def request_bytes() -> bytes:
     body = (SHARED / "vectors" / "bench-responses-body.json").read_bytes()
-    envelope = {"FromFormat": "openai-response", "ToFormat": "codex", "Model": "gpt-5.5", "Stream": False,
-                "Body": base64.b64encode(body).decode()}
+    envelope = {
+        "FromFormat": "openai-response",
+        "ToFormat": "codex",
+        "Model": "gpt-5.5",
+        "Stream": False,
+        "Body": base64.b64encode(body).decode(),
+    }
     return json.dumps(envelope, separators=(",", ":")).encode()
 
 
@@ -59,7 +64,10 @@ def main() -> None:
     args = parser.parse_args()
     request = request_bytes()
     dispatcher = Dispatcher(CodexServiceTier, lambda method, payload: (0, b'{"ok":true,"result":{}}'))
-    dispatcher.call("plugin.register", json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3}).encode())
+    dispatcher.call(
+        "plugin.register",
+        json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3}).encode(),
+    )
     sdk_rc, sdk_out = dispatcher.call("request.normalize", request)
     floor_rc, floor_out = floor_handler("request.normalize", request)
     assert sdk_rc == floor_rc == 0 and json.loads(sdk_out) == json.loads(floor_out), "both must give the same answer"
@@ -67,8 +75,17 @@ def main() -> None:
         ("hand-written floor (no validation)", measure(floor_handler, request, args.calls)),
         ("cpa_sdk Dispatcher.call", measure(dispatcher.call, request, args.calls)),
     ]
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")), platform.processor())
-    print(f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; pydantic-core {pydantic_core.__version__}")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    print(
+        f"machine: {os.cpu_count()} cores, {cpu}; Python {platform.python_version()}; pydantic-core {pydantic_core.__version__}"
+    )
     print(f"request.normalize, codex-service-tier, {len(request)} byte request\n")
     print("| implementation | µs per call |")
     print("|---|---|")

@@ -14,16 +14,30 @@ import json
 from typing import Any
 
 PLUGIN_META: dict[str, Any] = {
-    "Name": "scheduler", "Version": "0.1.0", "Author": "router-for-me",
+    "Name": "scheduler",
+    "Version": "0.1.0",
+    "Author": "router-for-me",
     "GitHubRepository": "https://github.com/router-for-me/CLIProxyAPI",
     "Logo": "https://raw.githubusercontent.com/router-for-me/CLIProxyAPI/main/docs/logo.png",
     "ConfigFields": [
-        {"Name": "auth_id", "Type": "string", "EnumValues": None,
-         "Description": "Selects this auth ID when it is present in the scheduler candidates."},
-        {"Name": "delegate", "Type": "enum", "EnumValues": ["", "fill-first", "round-robin"],
-         "Description": "Delegates selection to a built-in scheduler when set to fill-first or round-robin."},
-        {"Name": "deny", "Type": "boolean", "EnumValues": None,
-         "Description": "Rejects scheduler picks with an explicit error when enabled."},
+        {
+            "Name": "auth_id",
+            "Type": "string",
+            "EnumValues": None,
+            "Description": "Selects this auth ID when it is present in the scheduler candidates.",
+        },
+        {
+            "Name": "delegate",
+            "Type": "enum",
+            "EnumValues": ["", "fill-first", "round-robin"],
+            "Description": "Delegates selection to a built-in scheduler when set to fill-first or round-robin.",
+        },
+        {
+            "Name": "deny",
+            "Type": "boolean",
+            "EnumValues": None,
+            "Description": "Rejects scheduler picks with an explicit error when enabled.",
+        },
     ],
 }
 
@@ -44,21 +58,30 @@ def candidate(i: int) -> dict[str, Any]:
         "Provider": "codex",
         "Priority": i % 3,
         "Status": "active" if i % 7 else "error",
-        "Attributes": {"plan_type": "plus", "runtime_only": "false", "label": f"team seat {i}",
-                       "base_url": "https://chatgpt.com/backend-api/codex"},
+        "Attributes": {
+            "plan_type": "plus",
+            "runtime_only": "false",
+            "label": f"team seat {i}",
+            "base_url": "https://chatgpt.com/backend-api/codex",
+        },
         "Metadata": None,
     }
 
 
 def scheduler_pick(n: int) -> bytes:
     request = {
-        "Plugin": PLUGIN_META, "Provider": "codex", "Providers": ["codex"], "Model": "gpt-5.5", "Stream": True,
-        "Options": {"Headers": HEADERS, "Metadata": {"execution_session_id": "exec-7f3e9a51", "requested_model": "gpt-5.5"}},
+        "Plugin": PLUGIN_META,
+        "Provider": "codex",
+        "Providers": ["codex"],
+        "Model": "gpt-5.5",
+        "Stream": True,
+        "Options": {
+            "Headers": HEADERS,
+            "Metadata": {"execution_session_id": "exec-7f3e9a51", "requested_model": "gpt-5.5"},
+        },
         "Candidates": [candidate(i) for i in range(n)],
     }
     return json.dumps(request, separators=(",", ":")).encode()
-
-
 
 
 def register(config_yaml: bytes) -> bytes:
@@ -80,8 +103,10 @@ def b64(data: bytes) -> str:
 
 def normalize(body: bytes) -> bytes:
     """request.normalize as CPA sends it to codex-service-tier."""
-    return json.dumps({"FromFormat": "openai-response", "ToFormat": "codex", "Model": "gpt-5.5", "Stream": False,
-                       "Body": b64(body)}, separators=(",", ":")).encode()
+    return json.dumps(
+        {"FromFormat": "openai-response", "ToFormat": "codex", "Model": "gpt-5.5", "Stream": False, "Body": b64(body)},
+        separators=(",", ":"),
+    ).encode()
 
 
 def large_body(base: bytes, size: int) -> bytes:
@@ -89,65 +114,130 @@ def large_body(base: bytes, size: int) -> bytes:
     conversation (what makes real bodies large), as user and assistant messages."""
     request = json.loads(base)
     turns = list(request.get("input", []))
-    filler = ("The build failed again on the integration step; here is the full log of the run, "
-              "with the stack trace and the environment it ran in. ") * 8
+    filler = (
+        "The build failed again on the integration step; here is the full log of the run, "
+        "with the stack trace and the environment it ran in. "
+    ) * 8
     i = 0
     while len(json.dumps(request, separators=(",", ":"))) < size:
         role = "user" if i % 2 == 0 else "assistant"
         kind = "input_text" if role == "user" else "output_text"
-        turns.insert(len(turns) - 1 if turns else 0,
-                     {"type": "message", "role": role, "content": [{"type": kind, "text": f"[{i}] {filler}"}]})
+        turns.insert(
+            len(turns) - 1 if turns else 0,
+            {"type": "message", "role": role, "content": [{"type": kind, "text": f"[{i}] {filler}"}]},
+        )
         request["input"] = turns
         i += 1
     return json.dumps(request, separators=(",", ":")).encode()
 
 
-RESPONSE_HEADERS = {"Content-Type": ["text/event-stream"], "Openai-Processing-Ms": ["412"],
-                    "X-Request-Id": ["req_0199d5a17f3e7c429a513b8f"], "Cache-Control": ["no-cache"]}
+RESPONSE_HEADERS = {
+    "Content-Type": ["text/event-stream"],
+    "Openai-Processing-Ms": ["412"],
+    "X-Request-Id": ["req_0199d5a17f3e7c429a513b8f"],
+    "Cache-Control": ["no-cache"],
+}
 
 
 def sse_chunk(size: int) -> bytes:
     """One SSE frame of the Responses stream: a text delta (~200 B) or, for larger sizes, a
     ``response.completed`` event carrying the whole response (which names the model)."""
     if size <= 400:
-        event = {"type": "response.output_text.delta", "item_id": "msg_0199d5a17f3e7c429a", "output_index": 0,
-                 "content_index": 0, "delta": "The failing step is the integration test", "sequence_number": 42}
-        return b"event: response.output_text.delta\ndata: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
-    text = ("The integration step fails because the fixture server starts after the tests connect; "
-            "start it first and wait for its port. ") * 2
+        event = {
+            "type": "response.output_text.delta",
+            "item_id": "msg_0199d5a17f3e7c429a",
+            "output_index": 0,
+            "content_index": 0,
+            "delta": "The failing step is the integration test",
+            "sequence_number": 42,
+        }
+        return (
+            b"event: response.output_text.delta\ndata: " + json.dumps(event, separators=(",", ":")).encode() + b"\n\n"
+        )
+    text = (
+        "The integration step fails because the fixture server starts after the tests connect; "
+        "start it first and wait for its port. "
+    ) * 2
     output = []
     while True:
-        response = {"id": "resp_0199d5a17f3e7c429a513b8f", "object": "response", "created_at": 1764806400,
-                    "status": "completed", "model": "gpt-5.5-codex", "output": output,
-                    "usage": {"input_tokens": 2412, "output_tokens": 388, "total_tokens": 2800}}
-        frame = b"event: response.completed\ndata: " + json.dumps({"type": "response.completed", "response": response},
-                                                                     separators=(",", ":")).encode() + b"\n\n"
+        response = {
+            "id": "resp_0199d5a17f3e7c429a513b8f",
+            "object": "response",
+            "created_at": 1764806400,
+            "status": "completed",
+            "model": "gpt-5.5-codex",
+            "output": output,
+            "usage": {"input_tokens": 2412, "output_tokens": 388, "total_tokens": 2800},
+        }
+        frame = (
+            b"event: response.completed\ndata: "
+            + json.dumps({"type": "response.completed", "response": response}, separators=(",", ":")).encode()
+            + b"\n\n"
+        )
         if len(frame) >= size:
             return frame
-        output.append({"type": "message", "id": f"msg_{len(output)}", "status": "completed", "role": "assistant",
-                       "content": [{"type": "output_text", "text": text, "annotations": []}]})
+        output.append(
+            {
+                "type": "message",
+                "id": f"msg_{len(output)}",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": text, "annotations": []}],
+            }
+        )
 
 
 def stream_chunk(size: int, index: int = 7) -> bytes:
     """response.intercept_stream_chunk as CPA v7.2.140 sends it on schema 3 (no request bodies)."""
-    request = {"RequestID": "req_0199d5a17f3e7c429a513b8f", "SourceFormat": "openai-response", "Model": "gpt-5.5-codex",
-               "RequestedModel": "gpt-5.5", "RequestHeaders": HEADERS, "ResponseHeaders": RESPONSE_HEADERS,
-               "OriginalRequest": None, "RequestBody": None, "Body": b64(sse_chunk(size)), "HistoryChunks": None,
-               "ChunkIndex": index, "Metadata": {"execution_session_id": "exec-7f3e9a51"},
-               "host_callback_id": "cb-0199d5a1-0007"}
+    request = {
+        "RequestID": "req_0199d5a17f3e7c429a513b8f",
+        "SourceFormat": "openai-response",
+        "Model": "gpt-5.5-codex",
+        "RequestedModel": "gpt-5.5",
+        "RequestHeaders": HEADERS,
+        "ResponseHeaders": RESPONSE_HEADERS,
+        "OriginalRequest": None,
+        "RequestBody": None,
+        "Body": b64(sse_chunk(size)),
+        "HistoryChunks": None,
+        "ChunkIndex": index,
+        "Metadata": {"execution_session_id": "exec-7f3e9a51"},
+        "host_callback_id": "cb-0199d5a1-0007",
+    }
     return json.dumps(request, separators=(",", ":")).encode()
 
 
 def usage_record() -> bytes:
     """usage.handle: one request's usage record, as CPA's usage reporter fills it."""
-    record = {"Provider": "codex", "ExecutorType": "codex", "Model": "gpt-5.5-codex", "Alias": "gpt-5.5", "APIKey": "",
-              "AuthID": "codex-user0007@example.com-plus.json", "AuthIndex": "7", "AuthType": "oauth",
-              "Source": "codex_cli_rs", "ReasoningEffort": "medium", "ServiceTier": "priority", "Generate": True,
-              "RequestedAt": "2026-12-04T18:20:31.123456789Z", "Latency": 4_512_000_000, "TTFT": 612_000_000,
-              "Failed": False, "Failure": {"StatusCode": 0, "Body": ""},
-              "Detail": {"InputTokens": 2412, "OutputTokens": 388, "ReasoningTokens": 128, "CachedTokens": 1920,
-                         "CacheReadTokens": 1920, "CacheCreationTokens": 0, "TotalTokens": 2800},
-              "ResponseHeaders": RESPONSE_HEADERS}
+    record = {
+        "Provider": "codex",
+        "ExecutorType": "codex",
+        "Model": "gpt-5.5-codex",
+        "Alias": "gpt-5.5",
+        "APIKey": "",
+        "AuthID": "codex-user0007@example.com-plus.json",
+        "AuthIndex": "7",
+        "AuthType": "oauth",
+        "Source": "codex_cli_rs",
+        "ReasoningEffort": "medium",
+        "ServiceTier": "priority",
+        "Generate": True,
+        "RequestedAt": "2026-12-04T18:20:31.123456789Z",
+        "Latency": 4_512_000_000,
+        "TTFT": 612_000_000,
+        "Failed": False,
+        "Failure": {"StatusCode": 0, "Body": ""},
+        "Detail": {
+            "InputTokens": 2412,
+            "OutputTokens": 388,
+            "ReasoningTokens": 128,
+            "CachedTokens": 1920,
+            "CacheReadTokens": 1920,
+            "CacheCreationTokens": 0,
+            "TotalTokens": 2800,
+        },
+        "ResponseHeaders": RESPONSE_HEADERS,
+    }
     return json.dumps(record, separators=(",", ":")).encode()
 
 
@@ -155,7 +245,15 @@ def normalize_after(request_body: bytes) -> bytes:
     """response.normalize_after: a non-streamed Responses answer, with the client's request and its
     translation, as CPA sends them."""
     response = json.loads(sse_chunk(3000).split(b"data: ", 1)[1])["response"]
-    return json.dumps({"FromFormat": "codex", "ToFormat": "openai-response", "Model": "gpt-5.5", "Stream": False,
-                       "OriginalRequest": b64(request_body), "TranslatedRequest": b64(request_body),
-                       "Body": b64(json.dumps(response, separators=(",", ":")).encode())},
-                      separators=(",", ":")).encode()
+    return json.dumps(
+        {
+            "FromFormat": "codex",
+            "ToFormat": "openai-response",
+            "Model": "gpt-5.5",
+            "Stream": False,
+            "OriginalRequest": b64(request_body),
+            "TranslatedRequest": b64(request_body),
+            "Body": b64(json.dumps(response, separators=(",", ":")).encode()),
+        },
+        separators=(",", ":"),
+    ).encode()

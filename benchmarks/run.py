@@ -12,7 +12,6 @@ compare them only within one report.
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import os
 import platform
@@ -101,15 +100,31 @@ def build_all(work: Path, args: argparse.Namespace) -> tuple[Path, dict[str, Plu
     run(["gcc", *CFLAGS, "-o", str(host), str(HOST_SOURCE), "-ldl", "-lpthread"])
     plugins: dict[str, Plugin] = {}
     floor = work / "floor.so"
-    run(["gcc", *CFLAGS, "-fPIC", "-shared", "-fvisibility=hidden", "-o", str(floor), str(HERE / "native" / "floor_plugin.c")])
+    run(
+        [
+            "gcc",
+            *CFLAGS,
+            "-fPIC",
+            "-shared",
+            "-fvisibility=hidden",
+            "-o",
+            str(floor),
+            str(HERE / "native" / "floor_plugin.c"),
+        ]
+    )
     plugins["floor"] = Plugin("native floor (C)", floor)
     run(["gcc", *CFLAGS, "-o", str(work / "core_to_core"), str(HERE / "native" / "core_to_core.c"), "-lpthread"])
 
     go = shutil.which("go")
     if go is None:
         raise SystemExit("go not found on PATH: the Go peer cannot be built")
-    env = dict(os.environ, GOMODCACHE=str(ROOT / ".cache" / "go-mod"), GOCACHE=str(ROOT / ".cache" / "go-build"),
-               GOFLAGS="-mod=mod", CGO_ENABLED="1")
+    env = dict(
+        os.environ,
+        GOMODCACHE=str(ROOT / ".cache" / "go-mod"),
+        GOCACHE=str(ROOT / ".cache" / "go-build"),
+        GOFLAGS="-mod=mod",
+        CGO_ENABLED="1",
+    )
     peer = work / "go_peer.so"
     run([go, "build", "-buildmode=c-shared", "-o", str(peer), "."], cwd=HERE / "go_peer", env=env)
     plugins["go"] = Plugin("Go c-shared peer", peer)
@@ -126,11 +141,23 @@ def build_all(work: Path, args: argparse.Namespace) -> tuple[Path, dict[str, Plu
     return host, plugins
 
 
-def bench(host: Path, so: Path, method: str, request: Path, calls: int, setup: Path,
-          work_ns: int, threads: str = "1,2,1") -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def bench(
+    host: Path, so: Path, method: str, request: Path, calls: int, setup: Path, work_ns: int, threads: str = "1,2,1"
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One process: the sample answer, then the runs with 1, 2 and 1 host threads, in that order
     (``threads`` "1": one run on one thread, for the rows compared with the Go peer only)."""
-    cmd = [str(host), "bench", str(so), method, str(request), threads, str(calls), "plugin.register", str(setup), str(work_ns)]
+    cmd = [
+        str(host),
+        "bench",
+        str(so),
+        method,
+        str(request),
+        threads,
+        str(calls),
+        "plugin.register",
+        str(setup),
+        str(work_ns),
+    ]
     sample: dict[str, Any] = {}
     runs: list[dict[str, Any]] = []
     for line in run(cmd, timeout=600).stdout.splitlines():
@@ -155,8 +182,14 @@ class ColdStart:
     more_rss: list[list[float]] = field(default_factory=list)
 
 
-def cold_start(host: Path, so: Path, register: Path, runs: int,
-               more: tuple[tuple[Path, Path], ...] = (), into: ColdStart | None = None) -> ColdStart:
+def cold_start(
+    host: Path,
+    so: Path,
+    register: Path,
+    runs: int,
+    more: tuple[tuple[Path, Path], ...] = (),
+    into: ColdStart | None = None,
+) -> ColdStart:
     """``runs`` fresh processes: dlopen + init + plugin.register of ``so``, then of each of ``more``
     in the same process (a second plugin's start), with wall and CPU time and the RSS each adds."""
     result = into or ColdStart()
@@ -170,7 +203,9 @@ def cold_start(host: Path, so: Path, register: Path, runs: int,
         records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith('{"mode":"coldstart"')]
         for record in records:
             if record["rc"] != 0:
-                raise SystemExit(f"cold start of {record['plugin']}: plugin.register returned {record['rc']}: {record['out']}")
+                raise SystemExit(
+                    f"cold start of {record['plugin']}: plugin.register returned {record['rc']}: {record['out']}"
+                )
         first, *rest = records
         result.inside.append(first["total_ms"])
         result.cpu.append(first["cpu_ms"])
@@ -224,9 +259,11 @@ def machine() -> str:
         pass
     gcc = run(["gcc", "--version"]).stdout.splitlines()[0]
     go = run(["go", "version"]).stdout.strip() if shutil.which("go") else "no go"
-    return (f"- machine: {os.cpu_count()} CPUs (nproc), {model}, {platform.system()} {platform.release()} {platform.machine()}\n"
-            f"- Python {platform.python_version()}{' free-threaded (no GIL)' if FREE_THREADED else ''}"
-            f" ({sys.executable}); {gcc}; {go}")
+    return (
+        f"- machine: {os.cpu_count()} CPUs (nproc), {model}, {platform.system()} {platform.release()} {platform.machine()}\n"
+        f"- Python {platform.python_version()}{' free-threaded (no GIL)' if FREE_THREADED else ''}"
+        f" ({sys.executable}); {gcc}; {go}"
+    )
 
 
 def fmt_ns(ns: float) -> str:
@@ -235,18 +272,27 @@ def fmt_ns(ns: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)")
+    parser.add_argument(
+        "--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)"
+    )
     parser.add_argument("--entry", default="cpa_sdk._bridge:load", help="entry function the Python .so calls")
     parser.add_argument("--body", type=Path, default=DEFAULT_BODY, help="request body for request.normalize")
     parser.add_argument("--calls", type=int, default=20000, help="calls per thread for request.normalize")
     parser.add_argument("--noop-calls", type=int, default=200000, help="calls per thread for the no-op round trip")
-    parser.add_argument("--work-ns", type=int, default=8000,
-                        help="host work after each request.normalize call in the host-work rows (no-op rows: an eighth)")
+    parser.add_argument(
+        "--work-ns",
+        type=int,
+        default=8000,
+        help="host work after each request.normalize call in the host-work rows (no-op rows: an eighth)",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement (median)")
     parser.add_argument("--cold-runs", type=int, default=7, help="fresh processes for cold start (median)")
     parser.add_argument("--work-dir", type=Path, help="keep the built files here (default: a temporary directory)")
-    parser.add_argument("--side-only", action="store_true",
-                        help="only the rows beside the Go peer (no thread, cold start or in-process rows): a quick look")
+    parser.add_argument(
+        "--side-only",
+        action="store_true",
+        help="only the rows beside the Go peer (no thread, cold start or in-process rows): a quick look",
+    )
     args = parser.parse_args()
 
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -260,14 +306,23 @@ def main() -> int:
     register = payloads.register(b"fast: true\n")
     sizes = {"100 KB": 100_000, "1 MB": 1_000_000}
     pick_sizes = (32, 256)
-    files = {"noop": b"{}", "normalize": normalize, "register": register,
-             "register-go": payloads.register(f"fast: true\nauth_id: {payloads.last_candidate_id(pick_sizes[-1])}\n".encode()),
-             "register-rows": payloads.register(b"enabled: true\npriority: 0\n"),
-             "usage": payloads.usage_record(), "normalize-after": payloads.normalize_after(body)}
+    files = {
+        "noop": b"{}",
+        "normalize": normalize,
+        "register": register,
+        "register-go": payloads.register(
+            f"fast: true\nauth_id: {payloads.last_candidate_id(pick_sizes[-1])}\n".encode()
+        ),
+        "register-rows": payloads.register(b"enabled: true\npriority: 0\n"),
+        "usage": payloads.usage_record(),
+        "normalize-after": payloads.normalize_after(body),
+    }
     for n in pick_sizes:
         files[f"pick{n}"] = payloads.scheduler_pick(n)
         files[f"register-pick{n}"] = payloads.scheduler_config(payloads.last_candidate_id(n))
-        files[f"register-go-pick{n}"] = payloads.register(f"fast: true\nauth_id: {payloads.last_candidate_id(n)}\n".encode())
+        files[f"register-go-pick{n}"] = payloads.register(
+            f"fast: true\nauth_id: {payloads.last_candidate_id(n)}\n".encode()
+        )
     for label, size in sizes.items():
         files[f"normalize-{label}"] = payloads.normalize(payloads.large_body(body, size))
     for size in (200, 4096):
@@ -291,13 +346,40 @@ def main() -> int:
     ]
     # Python .so beside the Go peer, one host thread: (benchmark, Python plugin, method, request, calls, target)
     side_by_side: list[tuple[str, str, str, str, int, float]] = [
-        *[(f"scheduler.pick, {n} candidates", "sched", "scheduler.pick", f"pick{n}",
-           max(args.calls * 32 // (n * 4), 200), 0.3) for n in pick_sizes],
+        *[
+            (
+                f"scheduler.pick, {n} candidates",
+                "sched",
+                "scheduler.pick",
+                f"pick{n}",
+                max(args.calls * 32 // (n * 4), 200),
+                0.3,
+            )
+            for n in pick_sizes
+        ],
         (f"request.normalize, {len(body)} B body", "py", "request.normalize", "normalize", args.calls, 0.25),
-        *[(f"request.normalize, {label} body", "py", "request.normalize", f"normalize-{label}",
-           max(args.calls * 2500 // size, 50), 0.5) for label, size in sizes.items()],
-        *[(f"response.intercept_stream_chunk, {size} B SSE chunk", "rows", "response.intercept_stream_chunk",
-           f"chunk{size}", args.calls, 0.5) for size in (200, 4096)],
+        *[
+            (
+                f"request.normalize, {label} body",
+                "py",
+                "request.normalize",
+                f"normalize-{label}",
+                max(args.calls * 2500 // size, 50),
+                0.5,
+            )
+            for label, size in sizes.items()
+        ],
+        *[
+            (
+                f"response.intercept_stream_chunk, {size} B SSE chunk",
+                "rows",
+                "response.intercept_stream_chunk",
+                f"chunk{size}",
+                args.calls,
+                0.5,
+            )
+            for size in (200, 4096)
+        ],
         ("usage.handle", "rows", "usage.handle", "usage", args.calls, 0.5),
         ("response.normalize_after", "rows", "response.normalize_after", "normalize-after", args.calls // 2, 0.5),
     ]
@@ -312,16 +394,25 @@ def main() -> int:
         for row, (_, key, method, req, calls, work_ns) in zip(rows, plan):
             if args.side_only:
                 break
-            sample, runs = bench(host, plugins[key].path, method, work / f"{req}.json", calls,
-                                 work / f"{setups[key]}.json", work_ns)
+            sample, runs = bench(
+                host, plugins[key].path, method, work / f"{req}.json", calls, work / f"{setups[key]}.json", work_ns
+            )
             row.add_round(*runs)
             row.sample = sample["out"][:80]
         for (go_row, py_row), (_, key, method, req, calls, _target) in zip(pairs, side_by_side):
             setup = setups.get(key, "register-" + req)
             go_setup = f"register-go-{req}" if key == "sched" else "register-go"
             for row, plugin_key, setup_file in ((go_row, "go", go_setup), (py_row, key, setup)):
-                sample, runs = bench(host, plugins[plugin_key].path, method, work / f"{req}.json", calls,
-                                     work / f"{setup_file}.json", 0, threads="1")
+                sample, runs = bench(
+                    host,
+                    plugins[plugin_key].path,
+                    method,
+                    work / f"{req}.json",
+                    calls,
+                    work / f"{setup_file}.json",
+                    0,
+                    threads="1",
+                )
                 if not sample["out"].startswith('{"ok":true'):
                     raise SystemExit(f"{plugin_key} {method}: {sample['out'][:300]}")
                 row.add_single(runs[0])
@@ -329,12 +420,17 @@ def main() -> int:
 
     if args.side_only:
         for (go_row, py_row), (benchmark, *_rest, target) in zip(pairs, side_by_side):
-            print(f"| {benchmark} | {fmt_ns(go_row.ns)} | {fmt_ns(py_row.ns)} | {py_row.ns / go_row.ns:.2f}x | ≤ {target}x |")
+            print(
+                f"| {benchmark} | {fmt_ns(go_row.ns)} | {fmt_ns(py_row.ns)} | {py_row.ns / go_row.ns:.2f}x | ≤ {target}x |"
+            )
         return 0
     trip_after = core_to_core(work)
     print("cold start ...", file=sys.stderr)
     cold: dict[str, ColdStart] = {key: ColdStart() for key in ("floor", "go", "py")}
-    second = ((plugins["sched"].path, work / "register-pick32.json"), (plugins["rows"].path, work / "register-rows.json"))
+    second = (
+        (plugins["sched"].path, work / "register-pick32.json"),
+        (plugins["rows"].path, work / "register-rows.json"),
+    )
     for _ in range(args.cold_runs):  # interleaved too
         cold_start(host, plugins["floor"].path, work / "register.json", 1, into=cold["floor"])
         cold_start(host, plugins["go"].path, work / "register-go.json", 1, into=cold["go"])
@@ -346,25 +442,37 @@ def main() -> int:
 
     print(f"## cpa-sdk ABI bridge benchmarks ({time.strftime('%Y-%m-%d %H:%M')})\n")
     print(machine())
-    print(f"- load average at start {load_before}, at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
-          " (other work on the machine slows every row)")
-    print(f"- a cache line from CPU 0 to CPU 1 and back: {trip_before} before the rounds, {trip_after} after them"
-          " (on this project's VMs ~100 ns, or ~400 ns for stretches when the hypervisor places the vCPUs far"
-          " apart: Python moving between cores then costs far more, see docs/performance.md)")
-    print(f"- {args.repeat} interleaved runs per row (median); no-op {args.noop_calls} and normalize {args.calls}"
-          " calls per thread; 2 threads = two host threads calling at once; 2T / 1T = median over rounds of 2T"
-          " against the mean of the 1T runs just before and after it (same process); host work = the host"
-          " thread busy after each call, holding no lock (CPA's own share of a request)\n")
-    print("| benchmark | plugin | per call, 1 thread (median) | best | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |")
+    print(
+        f"- load average at start {load_before}, at end {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        " (other work on the machine slows every row)"
+    )
+    print(
+        f"- a cache line from CPU 0 to CPU 1 and back: {trip_before} before the rounds, {trip_after} after them"
+        " (on this project's VMs ~100 ns, or ~400 ns for stretches when the hypervisor places the vCPUs far"
+        " apart: Python moving between cores then costs far more, see docs/performance.md)"
+    )
+    print(
+        f"- {args.repeat} interleaved runs per row (median); no-op {args.noop_calls} and normalize {args.calls}"
+        " calls per thread; 2 threads = two host threads calling at once; 2T / 1T = median over rounds of 2T"
+        " against the mean of the 1T runs just before and after it (same process); host work = the host"
+        " thread busy after each call, holding no lock (CPA's own share of a request)\n"
+    )
+    print(
+        "| benchmark | plugin | per call, 1 thread (median) | best | calls/s, 1 thread | calls/s, 2 threads | 2T / 1T |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|")
     for index, row in enumerate(rows):
         if index == first_with_work:
             for key, benchmark in (("noop", rows[0].benchmark), ("normalize", rows[3].benchmark)):
                 if key in direct:
-                    print(f"| {benchmark} | the SDK's Python alone: endpoint.call in-process, no shim |"
-                          f" | {fmt_ns(direct[key])} | {1e9 / direct[key]:,.0f} | | |")
-        print(f"| {row.benchmark} | {row.plugin} | {fmt_ns(row.ns)} | {fmt_ns(row.best)} |"
-              f" {statistics.median(row.cps_1):,.0f} | {statistics.median(row.cps_2):,.0f} | {row.ratio:.2f} |")
+                    print(
+                        f"| {benchmark} | the SDK's Python alone: endpoint.call in-process, no shim |"
+                        f" | {fmt_ns(direct[key])} | {1e9 / direct[key]:,.0f} | | |"
+                    )
+        print(
+            f"| {row.benchmark} | {row.plugin} | {fmt_ns(row.ns)} | {fmt_ns(row.best)} |"
+            f" {statistics.median(row.cps_1):,.0f} | {statistics.median(row.cps_2):,.0f} | {row.ratio:.2f} |"
+        )
 
     print("\nPython .so beside the Go peer (one host thread; ratio = Python median / Go median, lower is faster):\n")
     print("| benchmark | Go peer (median) | Python .so (median) | Python plugin | ratio | target | met |")
@@ -373,25 +481,37 @@ def main() -> int:
     for (go_row, py_row), (benchmark, *_rest, target) in zip(pairs, side_by_side):
         ratio = py_row.ns / go_row.ns
         ratio_checks.append((f"{benchmark} ≤ {target}x Go", ratio <= target, f"{ratio:.2f}x"))
-        print(f"| {benchmark} | {fmt_ns(go_row.ns)} | {fmt_ns(py_row.ns)} | {py_row.plugin} | {ratio:.2f}x |"
-              f" ≤ {target}x | {'yes' if ratio <= target else 'NO'} |")
+        print(
+            f"| {benchmark} | {fmt_ns(go_row.ns)} | {fmt_ns(py_row.ns)} | {py_row.plugin} | {ratio:.2f}x |"
+            f" ≤ {target}x | {'yes' if ratio <= target else 'NO'} |"
+        )
     big = {label: pair[1].ns for (label, pair) in zip(sizes, pairs[3:5])}
     per_byte = {label: big[label] / size for label, size in sizes.items()}
-    print(f"\nPython normalize cost per body byte: " + ", ".join(f"{label} {v:.2f} ns/B" for label, v in per_byte.items())
-          + f" (linear when these agree; {len(body)} B: {pairs[2][1].ns / len(body):.2f} ns/B, fixed costs included)")
+    print(
+        f"\nPython normalize cost per body byte: "
+        + ", ".join(f"{label} {v:.2f} ns/B" for label, v in per_byte.items())
+        + f" (linear when these agree; {len(body)} B: {pairs[2][1].ns / len(body):.2f} ns/B, fixed costs included)"
+    )
 
     med = statistics.median
-    print("\n| cold start (fresh process: dlopen + init + plugin.register) | in process (median) | CPU (median) |"
-          " whole process (median) | RSS added |")
+    print(
+        "\n| cold start (fresh process: dlopen + init + plugin.register) | in process (median) | CPU (median) |"
+        " whole process (median) | RSS added |"
+    )
     print("|---|---:|---:|---:|---:|")
     for key in ("floor", "go", "py"):
         c = cold[key]
-        print(f"| {plugins[key].label} | {med(c.inside):.1f} ms | {med(c.cpu):.1f} ms | {med(c.wall):.1f} ms |"
-              f" {med(c.rss):.1f} MiB |")
-    for (so_key, label), inside, cpu, rss in zip((("sched", "second"), ("rows", "third")), cold["py"].more_inside,
-                                                cold["py"].more_cpu, cold["py"].more_rss):
-        print(f"| {plugins[so_key].label}, the {label} Python plugin in that process | {med(inside):.1f} ms |"
-              f" {med(cpu):.1f} ms | | {med(rss):.1f} MiB |")
+        print(
+            f"| {plugins[key].label} | {med(c.inside):.1f} ms | {med(c.cpu):.1f} ms | {med(c.wall):.1f} ms |"
+            f" {med(c.rss):.1f} MiB |"
+        )
+    for (so_key, label), inside, cpu, rss in zip(
+        (("sched", "second"), ("rows", "third")), cold["py"].more_inside, cold["py"].more_cpu, cold["py"].more_rss
+    ):
+        print(
+            f"| {plugins[so_key].label}, the {label} Python plugin in that process | {med(inside):.1f} ms |"
+            f" {med(cpu):.1f} ms | | {med(rss):.1f} MiB |"
+        )
 
     shim = rows[1].ns - rows[0].ns
     second_ms = med(cold["py"].more_inside[0])
@@ -399,12 +519,23 @@ def main() -> int:
         ("no-op round trip through the shim ≤ 0.5 µs (bare endpoint, best)", rows[1].best <= 500, fmt_ns(rows[1].best)),
         ("no-op round trip through the SDK ≤ 0.5 µs (best)", rows[2].best <= 500, fmt_ns(rows[2].best)),
         ("request.normalize ≤ 10 µs (best)", rows[4].best <= 10_000, fmt_ns(rows[4].best)),
-        ("2 threads ≥ 1 thread, tight loop (Python rows"
-         + ("" if FREE_THREADED else "; a GIL build's ceiling is 1.00, see docs/performance.md") + ")",
-         all(r.ratio >= 1 for r in python_rows), ", ".join(f"{r.ratio:.3f}" for r in python_rows)),
-        ("2 threads ≥ 1 thread when the host works between calls, as CPA does (Python rows)",
-         all(r.ratio >= 1 for r in overlap_rows), ", ".join(f"{r.ratio:.2f}" for r in overlap_rows)),
-        ("cold start ≤ 40 ms (codex-service-tier, in process)", med(cold["py"].inside) <= 40, f"{med(cold['py'].inside):.1f} ms"),
+        (
+            "2 threads ≥ 1 thread, tight loop (Python rows"
+            + ("" if FREE_THREADED else "; a GIL build's ceiling is 1.00, see docs/performance.md")
+            + ")",
+            all(r.ratio >= 1 for r in python_rows),
+            ", ".join(f"{r.ratio:.3f}" for r in python_rows),
+        ),
+        (
+            "2 threads ≥ 1 thread when the host works between calls, as CPA does (Python rows)",
+            all(r.ratio >= 1 for r in overlap_rows),
+            ", ".join(f"{r.ratio:.2f}" for r in overlap_rows),
+        ),
+        (
+            "cold start ≤ 40 ms (codex-service-tier, in process)",
+            med(cold["py"].inside) <= 40,
+            f"{med(cold['py'].inside):.1f} ms",
+        ),
         ("a second Python plugin's start ≤ 10 ms (in process)", second_ms <= 10, f"{second_ms:.1f} ms"),
         *ratio_checks,
     ]

@@ -40,8 +40,12 @@ BUDGET_FIRST_MS = 2000
 
 def package(target: str, out: Path, extra: list[str]) -> tuple[Path, float]:
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", target, "-o", str(out), "-q", *extra],
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "package", target, "-o", str(out), "-q", *extra],
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"cpa-sdk package {' '.join(extra)} failed:\n{proc.stderr}")
     return Path(proc.stdout.splitlines()[0]), time.perf_counter() - started
@@ -58,8 +62,13 @@ def unzip_library(archive: Path, out: Path) -> Path:
 
 def start_ms(host: Path, library: Path, register: Path, cache: Path) -> float:
     env = {"PATH": "/usr/bin:/bin", "HOME": str(cache.parent), "CPA_SDK_CACHE_DIR": str(cache)}
-    proc = subprocess.run([str(host), "coldstart", str(library), "plugin.register", str(register)], env=env,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [str(host), "coldstart", str(library), "plugin.register", str(register)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     record = json.loads(proc.stdout.splitlines()[-1])
     if record["rc"] != 0:
         raise SystemExit(f"{library}: plugin.register answered rc {record['rc']}: {record['out']}")
@@ -82,8 +91,11 @@ def main() -> None:
         for kind, extra in KINDS.items():
             archive, seconds = package(args.target, work / kind / "dist", extra)
             libraries[kind] = unzip_library(archive, work / kind / "lib")
-            rows[kind] = {"package_s": seconds, "zip_mib": archive.stat().st_size / 2**20,
-                          "library_mib": libraries[kind].stat().st_size / 2**20}
+            rows[kind] = {
+                "package_s": seconds,
+                "zip_mib": archive.stat().st_size / 2**20,
+                "library_mib": libraries[kind].stat().st_size / 2**20,
+            }
         first: dict[str, list[float]] = {kind: [] for kind in KINDS}
         cold: dict[str, list[float]] = {kind: [] for kind in KINDS}
         for attempt in range(args.runs):
@@ -97,15 +109,19 @@ def main() -> None:
         print("|---|---:|---:|---:|---:|---:|")
         for kind in KINDS:
             row = rows[kind]
-            print(f"| {kind} | {row['zip_mib']:.1f} MiB | {row['library_mib']:.1f} MiB | {row['package_s']:.1f} s | "
-                  f"{statistics.median(first[kind]):.0f} ms ({min(first[kind]):.0f}-{max(first[kind]):.0f}) | "
-                  f"{statistics.median(cold[kind]):.0f} ms ({min(cold[kind]):.0f}-{max(cold[kind]):.0f}) |")
+            print(
+                f"| {kind} | {row['zip_mib']:.1f} MiB | {row['library_mib']:.1f} MiB | {row['package_s']:.1f} s | "
+                f"{statistics.median(first[kind]):.0f} ms ({min(first[kind]):.0f}-{max(first[kind]):.0f}) | "
+                f"{statistics.median(cold[kind]):.0f} ms ({min(cold[kind]):.0f}-{max(cold[kind]):.0f}) |"
+            )
         ratio = statistics.median(cold["embedded"]) / statistics.median(cold["system"])
-        print(f"\nBudgets (issue 14): zip <= {BUDGET_ZIP_MIB} MiB: "
-              f"{'yes' if rows['embedded']['zip_mib'] <= BUDGET_ZIP_MIB else 'NO'} ({rows['embedded']['zip_mib']:.1f}); "
-              f"cold start embedded/system <= {BUDGET_COLD_RATIO}: {'yes' if ratio <= BUDGET_COLD_RATIO else 'NO'} "
-              f"({ratio:.2f}); first start < {BUDGET_FIRST_MS} ms: "
-              f"{'yes' if statistics.median(first['embedded']) < BUDGET_FIRST_MS else 'NO'}")
+        print(
+            f"\nBudgets (issue 14): zip <= {BUDGET_ZIP_MIB} MiB: "
+            f"{'yes' if rows['embedded']['zip_mib'] <= BUDGET_ZIP_MIB else 'NO'} ({rows['embedded']['zip_mib']:.1f}); "
+            f"cold start embedded/system <= {BUDGET_COLD_RATIO}: {'yes' if ratio <= BUDGET_COLD_RATIO else 'NO'} "
+            f"({ratio:.2f}); first start < {BUDGET_FIRST_MS} ms: "
+            f"{'yes' if statistics.median(first['embedded']) < BUDGET_FIRST_MS else 'NO'}"
+        )
 
 
 if __name__ == "__main__":

@@ -71,7 +71,8 @@ def import_plugin(target: str) -> type[Plugin]:
     plugin_class = getattr(module, class_name, None)
     if plugin_class is None:
         defined = sorted(
-            name for name, value in vars(module).items()
+            name
+            for name, value in vars(module).items()
             if isinstance(value, type) and issubclass(value, Plugin) and value.__module__ == module.__name__
         )
         raise PluginLoadError(

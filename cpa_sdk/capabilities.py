@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal, TypeVar, get_ty
 
 from cpa_sdk.errors import PluginError
 from cpa_sdk.streaming import ExecutorStream, StreamChunkView
+
 if TYPE_CHECKING:
     from cpa_sdk.wire import (
         AuthLoginPollRequest,
@@ -527,9 +528,7 @@ class ResponseStreamInterceptor(Capability, key="response_stream_interceptor"):
     """
 
     @wire("response.intercept_stream_chunk")
-    def intercept_stream_chunk(
-        self, request: StreamChunkInterceptRequest
-    ) -> StreamChunkInterceptResponse | None:
+    def intercept_stream_chunk(self, request: StreamChunkInterceptRequest) -> StreamChunkInterceptResponse | None:
         """Return a new ``Body``, ``DropChunk``, or header changes (on -1)."""
         raise NotImplementedError
 

@@ -215,6 +215,7 @@ def _describe(exc: ValidationError) -> str:
 # ------------------------------------------------------------------------------------------
 # ConfigFields for the management UI
 
+
 def config_fields(model: type[PluginConfig]) -> list[ConfigField]:
     """The ``ConfigFields`` of the registration, derived from the config model.
 

@@ -121,7 +121,9 @@ class _Generation:
 class DevEndpoint:
     """``call(method, request) -> (rc, bytes)`` and ``shutdown()`` for the shim, reloading on change."""
 
-    def __init__(self, so_path: str, target: str, host_call: HostTransport, *, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(
+        self, so_path: str, target: str, host_call: HostTransport, *, interval: float = DEFAULT_INTERVAL
+    ) -> None:
         self.target = target
         self.module_name, _, self.class_name = target.partition(":")
         self.interval = interval
@@ -317,7 +319,8 @@ def _registration_changes(old: type[Plugin], new: type[Plugin]) -> str:
         removed = sorted(old_flags.keys() - new_flags.keys())
         altered = sorted(k for k in old_flags.keys() & new_flags.keys() if old_flags[k] != new_flags[k])
         detail = "; ".join(
-            f"{label} {', '.join(keys)}" for label, keys in (("added", added), ("removed", removed), ("changed", altered))
+            f"{label} {', '.join(keys)}"
+            for label, keys in (("added", added), ("removed", removed), ("changed", altered))
             if keys
         )
         parts.append(f"capabilities changed ({detail})")

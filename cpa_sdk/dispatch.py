@@ -263,7 +263,9 @@ class Dispatcher:
                 refusal = reject(status, exc.message, error_type=exc.code)
             except BaseException as exc:  # noqa: BLE001 - the request must stop, the host must not
                 self._log_failure(f"{method} failed; the request is refused (fail_closed)", exc)
-                refusal = reject(503, f"request refused: plugin {self.plugin.loaded_id} failed", error_type="plugin_error")
+                refusal = reject(
+                    503, f"request refused: plugin {self.plugin.loaded_id} failed", error_type="plugin_error"
+                )
             return 0, ok_envelope(encode(refusal))
 
         return route
@@ -272,7 +274,9 @@ class Dispatcher:
         try:
             fallback = self.plugin.on_invalid_request(method, exc)
         except PluginError as refusal:
-            return 0, error_envelope(refusal.code, refusal.message, retryable=refusal.retryable, http_status=refusal.http_status)
+            return 0, error_envelope(
+                refusal.code, refusal.message, retryable=refusal.retryable, http_status=refusal.http_status
+            )
         except BaseException as hook_exc:  # noqa: BLE001
             self._log_failure("on_invalid_request failed", hook_exc)
             fallback = None
@@ -291,4 +295,6 @@ def _expect_type(result: object, response_class: type, producer: str) -> None:
 
 
 def _overrides_raw(plugin_class: type) -> bool:
-    return getattr(plugin_class, "intercept_stream_chunk_raw") is not ResponseStreamInterceptor.intercept_stream_chunk_raw
+    return (
+        getattr(plugin_class, "intercept_stream_chunk_raw") is not ResponseStreamInterceptor.intercept_stream_chunk_raw
+    )

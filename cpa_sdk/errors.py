@@ -24,9 +24,7 @@ class PluginError(Exception):
     ``http_status`` (100..599) becomes the client's HTTP status for executor errors.
     """
 
-    def __init__(
-        self, code: str, message: str, *, retryable: bool = False, http_status: int = 0
-    ) -> None:
+    def __init__(self, code: str, message: str, *, retryable: bool = False, http_status: int = 0) -> None:
         if http_status and not 100 <= http_status <= 599:
             raise ValueError(f"http_status must be between 100 and 599, got {http_status}")
         super().__init__(message)

@@ -123,10 +123,23 @@ class StreamPump:
             thread.join(timeout)
 
 
-_CHUNK_KEYS: Final = frozenset({
-    "RequestID", "SourceFormat", "Model", "RequestedModel", "RequestHeaders", "ResponseHeaders", "OriginalRequest",
-    "RequestBody", "Body", "HistoryChunks", "ChunkIndex", "Metadata", "host_callback_id",
-})
+_CHUNK_KEYS: Final = frozenset(
+    {
+        "RequestID",
+        "SourceFormat",
+        "Model",
+        "RequestedModel",
+        "RequestHeaders",
+        "ResponseHeaders",
+        "OriginalRequest",
+        "RequestBody",
+        "Body",
+        "HistoryChunks",
+        "ChunkIndex",
+        "Metadata",
+        "host_callback_id",
+    }
+)
 """The JSON names of ``StreamChunkInterceptRequest`` (with the RPC wrapper's ``host_callback_id``)."""
 _CHUNK_KEYS_FOLDED: Final = {go_fold(key): key for key in _CHUNK_KEYS}
 
@@ -135,11 +148,13 @@ _RUST_BASE64_FROM: Final = 2048
 """Base64 fields from this length on are decoded by pydantic-core (``StreamChunkView._bytes``)."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _bytes_reader(key: str) -> pydantic_core.SchemaValidator:
     field = core_schema.typed_dict_field(core_schema.bytes_schema(), required=False)
     config = core_schema.CoreConfig(val_json_bytes="base64")
-    return pydantic_core.SchemaValidator(core_schema.typed_dict_schema({key: field}, extra_behavior="ignore", config=config))
+    return pydantic_core.SchemaValidator(
+        core_schema.typed_dict_schema({key: field}, extra_behavior="ignore", config=config)
+    )
 
 
 class StreamChunkView:

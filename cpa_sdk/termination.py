@@ -40,7 +40,9 @@ def terminate(
     """
     if isinstance(status, bool) or not isinstance(status, int) or not 200 <= status <= 599:
         raise ValueError(f"termination status must be an HTTP status 200..599, got {status!r}")
-    response_headers = {name: [value] if isinstance(value, str) else list(value) for name, value in (headers or {}).items()}
+    response_headers = {
+        name: [value] if isinstance(value, str) else list(value) for name, value in (headers or {}).items()
+    }
     if content_type:
         response_headers = {k: v for k, v in response_headers.items() if k.lower() != "content-type"}
         response_headers["Content-Type"] = [content_type]

@@ -98,7 +98,9 @@ def capability_keys(plugin: type[Plugin[Any]]) -> str:
     shown = []
     for key in keys:
         if key == "executor":
-            formats = f"{', '.join(flags.executor_input_formats or [])} → {', '.join(flags.executor_output_formats or [])}"
+            formats = (
+                f"{', '.join(flags.executor_input_formats or [])} → {', '.join(flags.executor_output_formats or [])}"
+            )
             shown.append(f"`executor` ({flags.executor_model_scope}; {formats})")
         else:
             shown.append(f"`{key}`")

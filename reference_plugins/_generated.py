@@ -12,7 +12,7 @@ logo. ``GeneratedExample`` holds that; each example is a short subclass naming i
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Final
 
 from cpa_sdk import Executor, Plugin
@@ -42,7 +42,7 @@ __all__ = [
     "status_resource",
 ]
 
-EXAMPLE_EXPIRY: Final = datetime(2030, 1, 1, tzinfo=timezone.utc)
+EXAMPLE_EXPIRY: Final = datetime(2030, 1, 1, tzinfo=UTC)
 """The fixed ``ExpiresAt``/``NextRefreshAfter`` of the examples' login and refresh answers."""
 
 JSON_HEADERS: Final = {"content-type": ["application/json"]}
@@ -110,7 +110,9 @@ def login_start(provider: str, url: str) -> AuthLoginStartResponse:
     return AuthLoginStartResponse(provider=provider, url=url, state="example-state", expires_at=EXAMPLE_EXPIRY)
 
 
-def status_resource(plugin: Plugin[Any], request: ManagementRegistrationRequest, menu: str) -> ManagementRegistrationResponse:
+def status_resource(
+    plugin: Plugin[Any], request: ManagementRegistrationRequest, menu: str
+) -> ManagementRegistrationResponse:
     """The ``/status`` menu resource, described with the path CPA serves it under.
 
     Upstream writes ``/v0/resource/plugins/<its own idea of the ID>``; the port prefers the

@@ -31,7 +31,13 @@ __all__ = [
 # What encoding/json escapes beyond Python's json module: HTML-significant characters and the
 # two JavaScript line terminators. None of them can occur outside a string in JSON text, so the
 # replacement is safe on the whole document.
-_GO_ESCAPES: Final = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029"))
+_GO_ESCAPES: Final = (
+    ("<", "\\u003c"),
+    (">", "\\u003e"),
+    ("&", "\\u0026"),
+    ("\u2028", "\\u2028"),
+    ("\u2029", "\\u2029"),
+)
 
 
 def _go_escaped(text: str) -> str:
@@ -115,15 +121,21 @@ def _reject_constant(name: str) -> Any:
 def html_escape(text: str) -> str:
     """``html.EscapeString``: ``& ' < > "`` become ``&amp; &#39; &lt; &gt; &#34;``."""
     return (
-        text.replace("&", "&amp;")
-        .replace("'", "&#39;")
-        .replace("<", "&lt;")
-        .replace(">", "&gt;")
-        .replace('"', "&#34;")
+        text.replace("&", "&amp;").replace("'", "&#39;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;")
     )
 
 
-_QUOTE_ESCAPES: Final = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\v": "\\v", "\\": "\\\\", '"': '\\"'}
+_QUOTE_ESCAPES: Final = {
+    "\a": "\\a",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+    "\v": "\\v",
+    "\\": "\\\\",
+    '"': '\\"',
+}
 
 
 def quote(text: str) -> str:

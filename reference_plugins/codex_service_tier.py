@@ -14,8 +14,8 @@ from __future__ import annotations
 from pydantic import Field
 
 from cpa_sdk import Plugin, PluginConfig, RequestNormalizer
-from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
 from cpa_sdk.json_edit import set_top_level_string
+from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
 from reference_plugins._upstream import UpstreamMetadata
 
 

@@ -44,7 +44,12 @@ USAGE: Final = (
     "<li><code>?op=save&amp;name=example.json&amp;json=...</code></li></ul>"
 )
 
-BODY_FIELDS: Final[dict[str, GoType]] = {"Op": "string", "AuthIndex": "string", "Name": "string", "JSON": "json.RawMessage"}
+BODY_FIELDS: Final[dict[str, GoType]] = {
+    "Op": "string",
+    "AuthIndex": "string",
+    "Name": "string",
+    "JSON": "json.RawMessage",
+}
 
 GO_ZERO_TIME: Final = "0001-01-01T00:00:00Z"
 # Upstream re-marshals the host's entries: every field is omitempty except these (times are
@@ -119,7 +124,9 @@ class HostCallbackAuthFiles(UpstreamMetadata, StatusResource, Plugin[NoConfig], 
             shown.update({key: value for key, value in (("name", got.name), ("path", got.path)) if value})
             return shown | {"json": got.json}
         if op in ("runtime", "get_runtime"):
-            return {"auth": go_entry(self.host.auth_get_runtime(_required(options.auth_index, "auth_index", "runtime")))}
+            return {
+                "auth": go_entry(self.host.auth_get_runtime(_required(options.auth_index, "auth_index", "runtime")))
+            }
         if op == "save":
             name = _required(options.name, "name", op)
             if options.json is None:

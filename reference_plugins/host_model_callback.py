@@ -45,7 +45,14 @@ HOST_CALLBACKS: Final = (
 )
 
 DEFAULT_PROMPT: Final = "Summarize host model callbacks in one short sentence."
-STREAM_MODES: Final = {"stream": True, "streaming": True, "non-stream": False, "non_stream": False, "nonstream": False, "sync": False}
+STREAM_MODES: Final = {
+    "stream": True,
+    "streaming": True,
+    "non-stream": False,
+    "non_stream": False,
+    "nonstream": False,
+    "sync": False,
+}
 TEXT_OPTIONS: Final = ("model", "entry_protocol", "exit_protocol", "alt")
 BODY_FIELDS: Final[dict[str, GoType]] = {
     "model": "string",
@@ -190,7 +197,11 @@ def render(options: Options, outcome: Outcome, *, status_code: int = 200) -> Man
     page.row("stream", _go_bool(options.stream))
     page.row("implicit_close", _go_bool(options.implicit_close))
     if options.stream:
-        closing = "implicit close at management.handle return" if options.implicit_close else "explicit close through host.model.stream_close"
+        closing = (
+            "implicit close at management.handle return"
+            if options.implicit_close
+            else "explicit close through host.model.stream_close"
+        )
         page.row("close", closing)
     page.row("status", str(outcome.status))
     if outcome.error:

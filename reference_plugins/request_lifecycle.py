@@ -44,9 +44,7 @@ from reference_plugins._upstream import UpstreamMetadata
 
 class Config(PluginConfig):
     max_concurrency: int = Field(2, description="Maximum number of intercepted requests allowed in flight.")
-    reject_keyword: str = Field(
-        "blocked", description="Terminates requests whose raw JSON body contains this keyword."
-    )
+    reject_keyword: str = Field("blocked", description="Terminates requests whose raw JSON body contains this keyword.")
 
     @field_validator("max_concurrency")
     @classmethod

@@ -70,6 +70,7 @@ from cpa_sdk import (
     UsagePlugin,
 )
 from cpa_sdk.capabilities import wire_methods_by_name
+from cpa_sdk.json_edit import set_top_level_json
 from cpa_sdk.wire import (
     AuthData,
     AuthLoginPollRequest,
@@ -109,7 +110,6 @@ from cpa_sdk.wire import (
 from cpa_sdk.wire._go import GoModel, WireDecodeError, encode
 from reference_plugins._generated import JSON_HEADERS, example_auth, example_model, login_start, status_resource
 from reference_plugins._go_text import marshal
-from cpa_sdk.json_edit import set_top_level_json
 from reference_plugins._upstream import UpstreamMetadata
 
 PROVIDER: Final = "plugin-example-python"
@@ -120,7 +120,9 @@ class Config(PluginConfig):
     config1: bool = Field(False, description="Enables the example boolean option.")
     config2: str = Field("", description="Stores the example string option.")
     config3: int = Field(0, description="Stores the example integer option.")
-    mode: str = Field("safe", description="Selects the example execution mode.", json_schema_extra={"enum": ["safe", "fast"]})
+    mode: str = Field(
+        "safe", description="Selects the example execution mode.", json_schema_extra={"enum": ["safe", "fast"]}
+    )
 
 
 class SimpleExample(
@@ -258,7 +260,9 @@ class SimpleExample(
         self.usage_records = next(self._usage_counter)
 
     def register_flags(self, request: CommandLineRegistrationRequest) -> CommandLineRegistrationResponse:
-        flag = CommandLineFlag(name=f"{PROVIDER}-command", usage="Run the example Python ABI plugin command", type="bool")
+        flag = CommandLineFlag(
+            name=f"{PROVIDER}-command", usage="Run the example Python ABI plugin command", type="bool"
+        )
         return CommandLineRegistrationResponse(flags=[flag])
 
     def execute_command(self, request: CommandLineExecutionRequest) -> CommandLineExecutionResponse:

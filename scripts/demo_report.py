@@ -17,7 +17,12 @@ def call(name: str, method: str, request: object) -> str:
 
 
 def normalize(model: str) -> dict[str, object]:
-    return {"FromFormat": "openai-response", "ToFormat": "codex", "Model": model, "Body": base64.b64encode(BODY).decode()}
+    return {
+        "FromFormat": "openai-response",
+        "ToFormat": "codex",
+        "Model": model,
+        "Body": base64.b64encode(BODY).decode(),
+    }
 
 
 script = "".join(

@@ -64,8 +64,14 @@ class Host:
         self._scripts = 0
 
     def run(self, *args: str, timeout: float = TIMEOUT) -> HostRun:
-        proc = subprocess.run([str(self.binary), *args], capture_output=True, text=True, timeout=timeout,
-                              encoding="utf-8", errors="surrogateescape")
+        proc = subprocess.run(
+            [str(self.binary), *args],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
         events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
         return HostRun(proc.returncode, events, proc.stderr)
 

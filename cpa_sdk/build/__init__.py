@@ -53,6 +53,14 @@ def build_plugin(
     )
     log(f"plugin {spec.plugin_id!r}: target {spec.target}, entry {spec.entry}")
     if bundle:
-        return write_bundle(spec, Path(out_dir), options=options, version=version, extra_paths=[os.fspath(p) for p in extra_paths],
-                            include=include, exclude=exclude, log=log)
+        return write_bundle(
+            spec,
+            Path(out_dir),
+            options=options,
+            version=version,
+            extra_paths=[os.fspath(p) for p in extra_paths],
+            include=include,
+            exclude=exclude,
+            log=log,
+        )
     return compile_plugin(spec, Path(out_dir), log=log)

@@ -81,13 +81,29 @@ LOADER: Final = "<loader>"
 """How the ELF check names the loader, the part of ``<id>.so`` outside the payload."""
 FORMAT: Final = 1
 
-NEVER_BY_REQUIREMENT: Final = frozenset({
-    "pip", "setuptools", "wheel", "pytest", "pluggy", "iniconfig", "mypy", "mypy-extensions", "hypothesis",
-    "coverage", "pytest-cov", "build", "twine", "virtualenv",
-})
+NEVER_BY_REQUIREMENT: Final = frozenset(
+    {
+        "pip",
+        "setuptools",
+        "wheel",
+        "pytest",
+        "pluggy",
+        "iniconfig",
+        "mypy",
+        "mypy-extensions",
+        "hypothesis",
+        "coverage",
+        "pytest-cov",
+        "build",
+        "twine",
+        "virtualenv",
+    }
+)
 """Tools, not run-time dependencies: a requirement never pulls them in (nor ``mkdocs*``)."""
 
-_KEEP_METADATA: Final = re.compile(r"^(METADATA|top_level\.txt|entry_points\.txt|(LICEN[CS]E|COPYING|NOTICE|AUTHORS)[^/]*|licenses/.*)$")
+_KEEP_METADATA: Final = re.compile(
+    r"^(METADATA|top_level\.txt|entry_points\.txt|(LICEN[CS]E|COPYING|NOTICE|AUTHORS)[^/]*|licenses/.*)$"
+)
 _ZIP_DATE: Final = (1980, 1, 1, 0, 0, 0)
 
 
@@ -131,6 +147,7 @@ class BundleInfo:
 
 # ---- what the plugin needs ------------------------------------------------------------------------
 
+
 def _stdlib_dirs() -> list[str]:
     paths = sysconfig.get_paths()
     return [os.path.realpath(paths[key]) + os.sep for key in ("stdlib", "platstdlib") if paths.get(key)]
@@ -164,7 +181,12 @@ def _top_levels(dist: importlib.metadata.Distribution) -> set[str]:
     tops = set()
     for file in dist.files or ():
         parts = file.parts
-        if not parts or parts[0].startswith("..") or parts[0].endswith((".dist-info", ".egg-info")) or parts[0] == "__pycache__":
+        if (
+            not parts
+            or parts[0].startswith("..")
+            or parts[0].endswith((".dist-info", ".egg-info"))
+            or parts[0] == "__pycache__"
+        ):
             continue
         top = parts[0] if len(parts) > 1 else parts[0].split(".")[0]
         if not top.endswith(".pth") and top.isidentifier():
@@ -221,8 +243,9 @@ def _add_tree(payload: Payload, top: str, search: Sequence[str]) -> bool:
         for location in spec.submodule_search_locations:
             base = Path(location)
             for path in _walk(base):
-                payload.add(f"{top}/{path.relative_to(base).as_posix()}", path.read_bytes(),
-                            executable=os.access(path, os.X_OK))
+                payload.add(
+                    f"{top}/{path.relative_to(base).as_posix()}", path.read_bytes(), executable=os.access(path, os.X_OK)
+                )
     elif spec.origin and spec.has_location and os.path.isfile(spec.origin):
         origin = Path(spec.origin)
         payload.add(origin.name, origin.read_bytes(), executable=os.access(origin, os.X_OK))
@@ -232,8 +255,9 @@ def _add_tree(payload: Payload, top: str, search: Sequence[str]) -> bool:
     return True
 
 
-def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, search: Sequence[str],
-                      log: Callable[[str], None]) -> None:
+def _add_distribution(
+    payload: Payload, dist: importlib.metadata.Distribution, search: Sequence[str], log: Callable[[str], None]
+) -> None:
     name = canonical(dist.metadata["Name"])
     version = dist.version
     payload.distributions[name] = version
@@ -258,8 +282,12 @@ def _add_distribution(payload: Payload, dist: importlib.metadata.Distribution, s
                 log(f"warning: {name}: top-level {top!r} not found, not bundled")
     for file in dist.files or ():
         parts = file.parts
-        if (len(parts) >= 2 and parts[0].endswith(".dist-info") and _KEEP_METADATA.match("/".join(parts[1:]))
-                and dist.read_text("RECORD") is not None):
+        if (
+            len(parts) >= 2
+            and parts[0].endswith(".dist-info")
+            and _KEEP_METADATA.match("/".join(parts[1:]))
+            and dist.read_text("RECORD") is not None
+        ):
             path = Path(str(file.locate()))
             if path.is_file():
                 payload.add(f"{info_dir}/{'/'.join(parts[1:])}", path.read_bytes())
@@ -321,8 +349,10 @@ def collect_payload(
     missing = [top for top in spec.own_packages if top not in payload.top_levels]
     if missing:
         raise BuildError(f"the plugin's own package(s) {missing} were not bundled")
-    log(f"bundling {len(payload.distributions)} distributions: "
-        + ", ".join(f"{n} {v}" for n, v in sorted(payload.distributions.items())))
+    log(
+        f"bundling {len(payload.distributions)} distributions: "
+        + ", ".join(f"{n} {v}" for n, v in sorted(payload.distributions.items()))
+    )
     return payload
 
 
@@ -347,8 +377,9 @@ def _zip_entry(name: str, executable: bool) -> zipfile.ZipInfo:
     return info
 
 
-def _with_pyc(entries: dict[str, tuple[bytes, bool]], prefix: str, files: dict[str, bytes],
-              executable: set[str]) -> None:
+def _with_pyc(
+    entries: dict[str, tuple[bytes, bool]], prefix: str, files: dict[str, bytes], executable: set[str]
+) -> None:
     """Add ``files`` below ``prefix``, each ``.py`` with its ``__pycache__`` twin."""
     cache_tag = sys.implementation.cache_tag
     for arcname, data in files.items():
@@ -385,8 +416,9 @@ def payload_zip(entries: dict[str, tuple[bytes, bool]], directories: Iterable[st
     return buffer.getvalue()
 
 
-def manifest_for(spec: BuildSpec, payload: Payload, version: str, target: Target,
-                 runtime: Runtime | None) -> dict[str, Any]:
+def manifest_for(
+    spec: BuildSpec, payload: Payload, version: str, target: Target, runtime: Runtime | None
+) -> dict[str, Any]:
     """``cpa_bundle.json``: what is inside, and for which Python and machine; no path of this machine."""
     return {
         "format": FORMAT,
@@ -429,16 +461,28 @@ def retarget(payload: Payload, target: Target, log: Callable[[str], None]) -> No
         log(f"{name}: files of {wheel.name}")
 
 
-def embed_runtime(payload: Payload, runtime: Runtime, probed: ProbeResult, *, scanned: Sequence[str],
-                  include: Iterable[str], full_stdlib: bool, log: Callable[[str], None]) -> None:
+def embed_runtime(
+    payload: Payload,
+    runtime: Runtime,
+    probed: ProbeResult,
+    *,
+    scanned: Sequence[str],
+    include: Iterable[str],
+    full_stdlib: bool,
+    log: Callable[[str], None],
+) -> None:
     """Put libpython and the standard library the plugin needs into ``payload.runtime_files``.
     The import statements of the ``scanned`` top-level packages count too (cpa_sdk.build.stdlib)."""
     tops = {name.partition(".")[0] for name in [*probed.modules, *probed.startup]}
     prefixes = tuple(f"{top}/" for top in scanned) + tuple(f"{top}.py" for top in scanned)
-    sources = [data for arcname, data in payload.files.items()
-               if arcname.endswith(".py") and arcname.startswith(prefixes) and not arcname.startswith(BUILD_TIME)]
-    selection = select_stdlib(runtime, tops | set(include), mentioned=imported_top_levels(sources), full=full_stdlib,
-                              log=log)
+    sources = [
+        data
+        for arcname, data in payload.files.items()
+        if arcname.endswith(".py") and arcname.startswith(prefixes) and not arcname.startswith(BUILD_TIME)
+    ]
+    selection = select_stdlib(
+        runtime, tops | set(include), mentioned=imported_top_levels(sources), full=full_stdlib, log=log
+    )
     stdlib = runtime.stdlib.relative_to(runtime.prefix).as_posix()
     payload.runtime_files[runtime.libpython.relative_to(runtime.prefix).as_posix()] = runtime.libpython.read_bytes()
     payload.runtime_executable.add(runtime.libpython.relative_to(runtime.prefix).as_posix())
@@ -470,15 +514,25 @@ def write_bundle(
     if not target.is_host:
         retarget(payload, target, log)
     if runtime is not None:
-        embed_runtime(payload, runtime, probed, scanned=(*spec.own_packages, "cpa_sdk"), include=include,
-                      full_stdlib=options.full_stdlib, log=log)
+        embed_runtime(
+            payload,
+            runtime,
+            probed,
+            scanned=(*spec.own_packages, "cpa_sdk"),
+            include=include,
+            full_stdlib=options.full_stdlib,
+            log=log,
+        )
     manifest = manifest_for(spec, payload, version if version is not None else spec.plugin_version, target, runtime)
     headers = [runtime.include] if runtime else python_link().include_dirs
     entries = payload_entries(payload, manifest, compile_bundle_shim(spec, target, headers, log=log))
     libpython = f"{RUNTIME}/{runtime.libpython.relative_to(runtime.prefix).as_posix()}" if runtime else None
     loader = compile_bundle_loader(spec, target, runtime_libpython=libpython, log=log)
-    check_baseline({LOADER: loader, **{name: data for name, (data, _) in entries.items()}}, machine=target.machine,
-                   glibc=target.glibc)
+    check_baseline(
+        {LOADER: loader, **{name: data for name, (data, _) in entries.items()}},
+        machine=target.machine,
+        glibc=target.glibc,
+    )
     directories = [f"{RUNTIME}/{runtime.dynload.relative_to(runtime.prefix).as_posix()}"] if runtime else []
     archive = payload_zip(entries, directories)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -507,7 +561,7 @@ def read_bundle(path: str | os.PathLike[str], *, verify: bool = True) -> BundleI
     offset, size = int.from_bytes(tail[16:24], "little"), int.from_bytes(tail[24:32], "little")
     if offset + size + TRAILER_LEN != len(data):
         raise BuildError(f"{path}: the payload trailer does not match the file size (truncated?)")
-    archive = data[offset:offset + size]
+    archive = data[offset : offset + size]
     if verify and hashlib.sha256(archive).digest() != tail[32:]:
         raise BuildError(f"{path}: the payload fails its sha256 check")
     with zipfile.ZipFile(io.BytesIO(archive)) as zipped:

@@ -126,7 +126,9 @@ def compile_plugin(spec: BuildSpec, out_dir: Path, *, log: Callable[[str], None]
     """Compile ``spec`` into ``<out_dir>/<plugin_id>.so``, atomically; returns the path."""
     gcc = find_gcc()
     link = python_link()
-    log(f"python {spec.python_version[0]}.{spec.python_version[1]}: headers {link.include_dirs[0]}, library {link.library}")
+    log(
+        f"python {spec.python_version[0]}.{spec.python_version[1]}: headers {link.include_dirs[0]}, library {link.library}"
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     final = out_dir / f"{spec.plugin_id}.so"
     with tempfile.TemporaryDirectory(prefix="cpa-sdk-build-") as tmp, as_file(abi_bridge.source()) as source:
@@ -180,18 +182,33 @@ def _compile(command: list[str], log: Callable[[str], None]) -> None:
     log("compiling: " + " ".join(command))
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        raise BuildError(f"the C compiler failed (exit {proc.returncode}):\n{proc.stderr.strip() or proc.stdout.strip()}")
+        raise BuildError(
+            f"the C compiler failed (exit {proc.returncode}):\n{proc.stderr.strip() or proc.stdout.strip()}"
+        )
 
 
-def compile_bundle_shim(spec: BuildSpec, target: Target, include_dirs: Sequence[str | Path], *,
-                        log: Callable[[str], None] = lambda _: None) -> bytes:
+def compile_bundle_shim(
+    spec: BuildSpec, target: Target, include_dirs: Sequence[str | Path], *, log: Callable[[str], None] = lambda _: None
+) -> bytes:
     """The shim of a bundle (``bridge.so`` in its payload), compiled from ``spec``'s bundle header
     against the headers of the Python it will run on (``include_dirs``)."""
     with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, as_file(abi_bridge.source()) as source:
         (Path(tmp) / "cpa_bridge_config.h").write_text(spec.render_bundle_header(), encoding="utf-8")
         out = Path(tmp) / "bridge.so"
-        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", *(f"-I{d}" for d in include_dirs), str(source),
-                  "-o", str(out), *BUNDLE_SHIM_LDFLAGS], log)
+        _compile(
+            [
+                *target.cc(),
+                *CFLAGS,
+                *BUNDLE_CFLAGS,
+                f"-I{tmp}",
+                *(f"-I{d}" for d in include_dirs),
+                str(source),
+                "-o",
+                str(out),
+                *BUNDLE_SHIM_LDFLAGS,
+            ],
+            log,
+        )
         return out.read_bytes()
 
 
@@ -204,8 +221,9 @@ def system_libpython() -> tuple[str, str]:
     return soname, str(fallback)
 
 
-def compile_bundle_loader(spec: BuildSpec, target: Target, *, runtime_libpython: str | None,
-                          log: Callable[[str], None] = lambda _: None) -> bytes:
+def compile_bundle_loader(
+    spec: BuildSpec, target: Target, *, runtime_libpython: str | None, log: Callable[[str], None] = lambda _: None
+) -> bytes:
     """The loader of a bundle (``abi_bridge/cpa_bundle.c``): the ELF part of ``<id>.so``.
 
     With ``runtime_libpython`` (its path inside the payload) it loads the bundle's own CPython;
@@ -222,11 +240,15 @@ def compile_bundle_loader(spec: BuildSpec, target: Target, *, runtime_libpython:
         lines.append(f"#define CPA_BUNDLE_RUNTIME_LIBPYTHON {c_string(runtime_libpython)}")
     else:
         soname, fallback = system_libpython()
-        lines += [f"#define CPA_BUNDLE_LIBPYTHON {c_string(soname)}",
-                  f"#define CPA_BUNDLE_LIBPYTHON_FALLBACK {c_string(fallback)}"]
+        lines += [
+            f"#define CPA_BUNDLE_LIBPYTHON {c_string(soname)}",
+            f"#define CPA_BUNDLE_LIBPYTHON_FALLBACK {c_string(fallback)}",
+        ]
     with tempfile.TemporaryDirectory(prefix="cpa-sdk-bundle-") as tmp, as_file(abi_bridge.loader_source()) as source:
         (Path(tmp) / "cpa_bundle_config.h").write_text("\n".join([*lines, ""]), encoding="utf-8")
         out = Path(tmp) / "loader.so"
-        _compile([*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", str(source), "-o", str(out),
-                  *BUNDLE_LOADER_LDFLAGS], log)
+        _compile(
+            [*target.cc(), *CFLAGS, *BUNDLE_CFLAGS, f"-I{tmp}", str(source), "-o", str(out), *BUNDLE_LOADER_LDFLAGS],
+            log,
+        )
         return out.read_bytes()

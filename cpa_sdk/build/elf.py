@@ -31,20 +31,22 @@ from cpa_sdk.build.spec import BuildError
 
 __all__ = ["GLIBC_SONAMES", "ElfInfo", "baseline_report", "check_baseline", "is_elf", "read_elf"]
 
-GLIBC_SONAMES: Final = frozenset({
-    "libc.so.6",
-    "libm.so.6",
-    "libdl.so.2",
-    "libpthread.so.0",
-    "librt.so.1",
-    "libutil.so.1",
-    "libresolv.so.2",
-    "libanl.so.1",
-    "libmvec.so.1",
-    "ld-linux-x86-64.so.2",
-    "ld-linux-aarch64.so.1",
-    "libgcc_s.so.1",
-})
+GLIBC_SONAMES: Final = frozenset(
+    {
+        "libc.so.6",
+        "libm.so.6",
+        "libdl.so.2",
+        "libpthread.so.0",
+        "librt.so.1",
+        "libutil.so.1",
+        "libresolv.so.2",
+        "libanl.so.1",
+        "libmvec.so.1",
+        "ld-linux-x86-64.so.2",
+        "ld-linux-aarch64.so.1",
+        "libgcc_s.so.1",
+    }
+)
 """The libraries every glibc machine has, on both targets, which a bundle may need unshipped.
 
 ``libgcc_s.so.1`` is not glibc's, but glibc itself loads it (``pthread_cancel`` and
@@ -211,9 +213,7 @@ def baseline_report(files: Mapping[str, bytes]) -> dict[str, str]:
     return report
 
 
-def _problems(
-    info: ElfInfo, machine: str, glibc: tuple[int, int], baseline: str, shipped: set[str]
-) -> Iterator[str]:
+def _problems(info: ElfInfo, machine: str, glibc: tuple[int, int], baseline: str, shipped: set[str]) -> Iterator[str]:
     if info.machine != machine:
         yield f"is for {info.machine}, not {machine}"
     for version, symbols in info.symbol_versions.items():

@@ -32,9 +32,11 @@ class LazyImport:
     module: str
 
     def __str__(self) -> str:
-        return (f"{self.file.removeprefix('site/')}:{self.line} imports {self.module!r} inside a function, and the "
-                f"bundle has no {self.module.partition('.')[0]!r}: that code fails in CPA when it runs "
-                f"(import it at module level, or build with --include {self.module.partition('.')[0]})")
+        return (
+            f"{self.file.removeprefix('site/')}:{self.line} imports {self.module!r} inside a function, and the "
+            f"bundle has no {self.module.partition('.')[0]!r}: that code fails in CPA when it runs "
+            f"(import it at module level, or build with --include {self.module.partition('.')[0]})"
+        )
 
 
 def unbundled_lazy_imports(info: BundleInfo) -> list[LazyImport]:
@@ -69,7 +71,7 @@ def _available_top_levels(info: BundleInfo) -> set[str]:
     for name in info.names:
         for prefix in ("site/", stdlib, f"{stdlib}lib-dynload/"):
             if name.startswith(prefix):
-                head = name[len(prefix):].partition("/")
+                head = name[len(prefix) :].partition("/")
                 if head[1] or head[0].endswith(".py"):  # a package directory, or a module file
                     names.add(head[0].removesuffix(".py"))
                 elif head[0].endswith(".so"):

@@ -153,8 +153,18 @@ def _plugin_text(cls: Any) -> str:
     return first
 
 
-def registry_entry(cls: Any, plugin_id: str, version: str, artifact: dict[str, Any], *, description: str | None,
-                   author: str | None, homepage: str | None, license: str | None, tags: Sequence[str]) -> dict[str, Any]:
+def registry_entry(
+    cls: Any,
+    plugin_id: str,
+    version: str,
+    artifact: dict[str, Any],
+    *,
+    description: str | None,
+    author: str | None,
+    homepage: str | None,
+    license: str | None,
+    tags: Sequence[str],
+) -> dict[str, Any]:
     """A plugin entry of a schema-2 registry with ``direct`` install (§8.1, §8.3)."""
     entry: dict[str, Any] = {
         "id": plugin_id,
@@ -197,9 +207,15 @@ def merge_registry(existing: dict[str, Any] | None, entry: dict[str, Any]) -> di
         versions = [v for v in old.get("versions") or [] if v.get("version") != entry["version"]]
         if old.get("version") == entry["version"]:
             platforms = {(a["goos"], a["goarch"]) for a in entry["install"]["artifacts"]}
-            kept = [a for a in old.get("install", {}).get("artifacts") or [] if (a.get("goos"), a.get("goarch")) not in platforms]
-            new["install"] = {"type": "direct", "artifacts": sorted(kept + entry["install"]["artifacts"],
-                                                                    key=lambda a: (a["goos"], a["goarch"]))}
+            kept = [
+                a
+                for a in old.get("install", {}).get("artifacts") or []
+                if (a.get("goos"), a.get("goarch")) not in platforms
+            ]
+            new["install"] = {
+                "type": "direct",
+                "artifacts": sorted(kept + entry["install"]["artifacts"], key=lambda a: (a["goos"], a["goarch"])),
+            }
         elif old.get("version"):
             versions.append({"version": old["version"], "install": old.get("install", {})})
         if versions:
@@ -259,8 +275,16 @@ def package_plugin(
     out_dir.mkdir(parents=True, exist_ok=True)
     staging = out_dir / f".cpa-sdk-package-{os.getpid()}"
     try:
-        library = write_bundle(spec, staging, options=options, version=version, extra_paths=extras, include=include,
-                               exclude=exclude, log=log)
+        library = write_bundle(
+            spec,
+            staging,
+            options=options,
+            version=version,
+            extra_paths=extras,
+            include=include,
+            exclude=exclude,
+            log=log,
+        )
         bundle_sha = read_bundle(library).sha256
         data = library.read_bytes()
     finally:
@@ -293,12 +317,34 @@ def package_plugin(
             cls = import_plugin(spec.target)
         finally:
             sys.path[:] = saved
-        new_entry = registry_entry(cls, spec.plugin_id, version, artifact, description=description, author=author,
-                                   homepage=homepage, license=license, tags=tags)
+        new_entry = registry_entry(
+            cls,
+            spec.plugin_id,
+            version,
+            artifact,
+            description=description,
+            author=author,
+            homepage=homepage,
+            license=license,
+            tags=tags,
+        )
         registry_path = out_dir / "registry.json"
         existing = json.loads(registry_path.read_text()) if registry_path.exists() else None
         document = merge_registry(existing, new_entry)
         _write_atomic(registry_path, (json.dumps(document, indent=2) + "\n").encode())
-    log(f"{zip_path.name}: {library_name}, {len(data) // 1024} KiB library, {len(archive) // 1024} KiB zip, sha256 {digest}")
-    return PackageResult(zip_path, checksums, registry_path, library_name, spec.plugin_id, version, goos, goarch, digest,
-                         len(archive), bundle_sha)
+    log(
+        f"{zip_path.name}: {library_name}, {len(data) // 1024} KiB library, {len(archive) // 1024} KiB zip, sha256 {digest}"
+    )
+    return PackageResult(
+        zip_path,
+        checksums,
+        registry_path,
+        library_name,
+        spec.plugin_id,
+        version,
+        goos,
+        goarch,
+        digest,
+        len(archive),
+        bundle_sha,
+    )

@@ -62,8 +62,14 @@ class ProbeResult:
 def probe(spec: BuildSpec, extra: Sequence[str]) -> ProbeResult:
     modules = [split_ref(spec.target, "target")[0], split_ref(spec.entry, "entry")[0]]
     argument = json.dumps([list(extra), modules, spec.target, spec.entry])
-    proc = subprocess.run([sys.executable, "-c", _PROBE, argument], capture_output=True, text=True, timeout=600,
-                          check=False, cwd=os.getcwd())
+    proc = subprocess.run(
+        [sys.executable, "-c", _PROBE, argument],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=os.getcwd(),
+    )
     if proc.returncode != 0:
         raise BuildError(f"importing {spec.target} to find its dependencies failed:\n{proc.stderr.strip()[-3000:]}")
     found = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -33,8 +33,16 @@ from cpa_sdk.build.elf import read_elf
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.build.target import DEFAULT_GLIBC, Target, host_goarch
 
-__all__ = ["EMBEDDED", "SOURCE_ENV", "SYSTEM", "BundleOptions", "Runtime", "open_runtime", "resolve_runtime",
-           "runtime_summary"]
+__all__ = [
+    "EMBEDDED",
+    "SOURCE_ENV",
+    "SYSTEM",
+    "BundleOptions",
+    "Runtime",
+    "open_runtime",
+    "resolve_runtime",
+    "runtime_summary",
+]
 
 SYSTEM: Final = "system"
 EMBEDDED: Final = "embedded"
@@ -82,7 +90,9 @@ class Runtime:
     @property
     def soabi(self) -> str:
         """The extension-module tag of its lib-dynload files (``cpython-311-x86_64-linux-gnu``)."""
-        tags = {name.split(".")[1] for name in os.listdir(self.dynload) if name.count(".") >= 2 and name.endswith(".so")}
+        tags = {
+            name.split(".")[1] for name in os.listdir(self.dynload) if name.count(".") >= 2 and name.endswith(".so")
+        }
         return sorted(tags)[0] if tags else f"cpython-{self.minor[0]}{self.minor[1]}-{self.machine}-linux-gnu"
 
 
@@ -102,7 +112,9 @@ def open_runtime(directory: str | os.PathLike[str], target: Target | None = None
     headers = sorted(prefix.glob("include/python3.*/patchlevel.h"))
     match = _PY_VERSION.search(headers[0].read_bytes()) if headers else None
     if match is None:
-        raise BuildError(f"{prefix}: no include/python3.X/patchlevel.h naming the version; the runtime needs its headers")
+        raise BuildError(
+            f"{prefix}: no include/python3.X/patchlevel.h naming the version; the runtime needs its headers"
+        )
     runtime = Runtime(prefix, ".".join(m.decode() for m in match.groups()), "")
     wanted = sys.version_info[:2]
     if runtime.minor != wanted:
@@ -180,6 +192,8 @@ class BundleOptions:
     def resolve(self, log: Callable[[str], None] = lambda _: None) -> tuple[Target, Runtime | None]:
         target = self.target
         if self.runtime == SYSTEM and not target.is_host:
-            raise BuildError(f"--runtime system cannot target {target.goarch} from {host_goarch()}: the bundle would be "
-                             "compiled against this machine's Python; use the embedded runtime (the default)")
+            raise BuildError(
+                f"--runtime system cannot target {target.goarch} from {host_goarch()}: the bundle would be "
+                "compiled against this machine's Python; use the embedded runtime (the default)"
+            )
         return target, resolve_runtime(self.runtime, target, source=self.cpython_source, log=log)

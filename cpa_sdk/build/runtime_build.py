@@ -20,8 +20,8 @@ into it at the end, so a half-built runtime is never found.
 from __future__ import annotations
 
 import ast
-import json
 import importlib.util
+import json
 import os
 import py_compile
 import re
@@ -36,13 +36,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
-from cpa_sdk.build.runtime_zlib import ZLIB_PATTERNS, build_zlib, find_zlib_source
 from cpa_sdk.build.cache import user_cache
+from cpa_sdk.build.runtime_zlib import ZLIB_PATTERNS, build_zlib, find_zlib_source
 from cpa_sdk.build.spec import BuildError
 from cpa_sdk.build.target import Target, zig_command
 
-__all__ = ["RUNTIME_JSON", "build_runtime", "cached_runtimes", "find_cached_runtime", "read_runtime_info",
-           "runtime_cache_root", "source_version"]
+__all__ = [
+    "RUNTIME_JSON",
+    "build_runtime",
+    "cached_runtimes",
+    "find_cached_runtime",
+    "read_runtime_info",
+    "runtime_cache_root",
+    "source_version",
+]
 
 RUNTIME_JSON: Final = "cpa-runtime.json"
 ROOT_ENV: Final = "CPA_SDK_RUNTIMES"
@@ -57,11 +64,33 @@ _TOP_DIR: Final = re.compile(r"^Python-(\d+)\.(\d+)\.(\d+)$")
 _RUNTIME_DIR: Final = re.compile(r"^cpython-(\d+)\.(\d+)\.(\d+)-(.+)$")
 _LOG_TAIL: Final = 40
 
-REQUIRED_MODULES: Final = frozenset({
-    "zlib", "binascii", "_decimal", "pyexpat", "_elementtree", "_md5", "_sha1", "_sha256", "_sha512", "_sha3",
-    "_blake2", "_json", "_pickle", "_datetime", "_struct", "math", "select", "_socket", "mmap", "_posixsubprocess",
-    "unicodedata", "_multibytecodec", "_asyncio",
-})
+REQUIRED_MODULES: Final = frozenset(
+    {
+        "zlib",
+        "binascii",
+        "_decimal",
+        "pyexpat",
+        "_elementtree",
+        "_md5",
+        "_sha1",
+        "_sha256",
+        "_sha512",
+        "_sha3",
+        "_blake2",
+        "_json",
+        "_pickle",
+        "_datetime",
+        "_struct",
+        "math",
+        "select",
+        "_socket",
+        "mmap",
+        "_posixsubprocess",
+        "unicodedata",
+        "_multibytecodec",
+        "_asyncio",
+    }
+)
 """Extensions whose code CPython (or our zlib) carries: a runtime without one of them is a broken build."""
 
 _SETUP_PY_MODULES: Final = ("_ctypes", "_curses", "_curses_panel", "_dbm", "readline")
@@ -205,8 +234,16 @@ def build_runtime(
 class _Build:
     """One build in a temporary directory: ``run()`` returns the finished runtime in it."""
 
-    def __init__(self, work: Path, source: Path, version: str, target: Target, zlib: Path, jobs: int | None,
-                 log: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        work: Path,
+        source: Path,
+        version: str,
+        target: Target,
+        zlib: Path,
+        jobs: int | None,
+        log: Callable[[str], None],
+    ) -> None:
         self.work, self.source, self.version, self.target, self.zlib = work, source, version, target, zlib
         self.jobs = jobs or len(os.sched_getaffinity(0))
         self.log = log
@@ -258,10 +295,28 @@ class _Build:
 
     def _environment(self) -> dict[str, str]:
         """This process's environment without what would steer the build elsewhere."""
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("PYTHON", "_PYTHON", "MAKE"))
-               and k not in {"CC", "CXX", "CPP", "CFLAGS", "CPPFLAGS", "CXXFLAGS", "LDFLAGS", "LIBS", "AR", "RANLIB",
-                             "MFLAGS", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "CONFIG_SITE"}}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("PYTHON", "_PYTHON", "MAKE"))
+            and k
+            not in {
+                "CC",
+                "CXX",
+                "CPP",
+                "CFLAGS",
+                "CPPFLAGS",
+                "CXXFLAGS",
+                "LDFLAGS",
+                "LIBS",
+                "AR",
+                "RANLIB",
+                "MFLAGS",
+                "PKG_CONFIG_PATH",
+                "PKG_CONFIG_LIBDIR",
+                "CONFIG_SITE",
+            }
+        }
         env["PATH"] = f"{self.tools}{os.pathsep}{env.get('PATH', os.defpath)}"
         env["CONFIG_SITE"] = str(self.work / "config.site")
         env["LC_ALL"] = "C"
@@ -271,12 +326,20 @@ class _Build:
         with self.log_path.open("a", encoding="utf-8") as out:
             out.write(f"\n$ cd {cwd} && {shlex.join(command)}\n")
             out.flush()
-            proc = subprocess.run(command, cwd=cwd, env=self.env, stdin=subprocess.DEVNULL, stdout=out,
-                                  stderr=subprocess.STDOUT, check=False)
+            proc = subprocess.run(
+                command,
+                cwd=cwd,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
         if proc.returncode != 0:
             step = Path(command[0]).name
-            raise self._failure(f"{step} {command[1] if step == 'make' else ''}".strip()
-                                + f" failed (exit {proc.returncode})")
+            raise self._failure(
+                f"{step} {command[1] if step == 'make' else ''}".strip() + f" failed (exit {proc.returncode})"
+            )
 
     def _failure(self, what: str) -> BuildError:
         tail = self.log_path.read_text(encoding="utf-8", errors="replace").splitlines()[-_LOG_TAIL:]
@@ -318,8 +381,9 @@ class _Build:
         (self.work / "config.site").write_text(_CONFIG_SITE, encoding="utf-8")
 
     def _configure_command(self, src: Path, zlib_include: Path, zlib_library: Path) -> list[str]:
-        build_triple = subprocess.run(["sh", str(src / "config.guess")], capture_output=True, text=True,
-                                      check=False).stdout.strip()
+        build_triple = subprocess.run(
+            ["sh", str(src / "config.guess")], capture_output=True, text=True, check=False
+        ).stdout.strip()
         if not build_triple or build_triple == self.target.triple:
             build_triple = f"{os.uname().machine}-pc-linux-gnu"  # differs from --host, so autoconf cross compiles
         return [
@@ -350,8 +414,19 @@ class _Build:
         """Relink bin/python3.X with an rpath to its own lib/, which CPython's Makefile cannot
         be given without the rpath reaching libpython and every module too."""
         executable = runtime / "bin" / f"python{self.ldversion}"
-        self._step([str(self.tools / "cc"), "-s", "-o", str(executable), str(build / "Programs" / "python.o"),
-                    f"-L{build}", f"-lpython{self.ldversion}", "-Wl,-rpath,$ORIGIN/../lib"], build)
+        self._step(
+            [
+                str(self.tools / "cc"),
+                "-s",
+                "-o",
+                str(executable),
+                str(build / "Programs" / "python.o"),
+                f"-L{build}",
+                f"-lpython{self.ldversion}",
+                "-Wl,-rpath,$ORIGIN/../lib",
+            ],
+            build,
+        )
 
     def _prune(self, runtime: Path) -> None:
         for entry in (runtime / "bin").iterdir():
@@ -362,8 +437,11 @@ class _Build:
         stdlib = runtime / "lib" / f"python{self.ldversion}"
         for name in _DROP:
             _remove(stdlib / name)
-        for path in [*stdlib.glob("config-*/*.a"), *stdlib.glob("lib-dynload/xxlimited*"),
-                     *stdlib.rglob("*.opt-[12].pyc")]:  # plain .pyc only: -O is not how plugins run
+        for path in [
+            *stdlib.glob("config-*/*.a"),
+            *stdlib.glob("lib-dynload/xxlimited*"),
+            *stdlib.rglob("*.opt-[12].pyc"),
+        ]:  # plain .pyc only: -O is not how plugins run
             path.unlink()
 
     def _scrub(self, runtime: Path) -> None:
@@ -376,8 +454,12 @@ class _Build:
             if work in data:
                 path.write_bytes(data.replace(work, placeholder))
         for source in stdlib.glob("_sysconfigdata_*.py"):  # its .pyc holds the strings too
-            py_compile.compile(str(source), cfile=importlib.util.cache_from_source(str(source)),
-                               dfile=f"{PREFIX}/lib/python{self.ldversion}/{source.name}", doraise=True)
+            py_compile.compile(
+                str(source),
+                cfile=importlib.util.cache_from_source(str(source)),
+                dfile=f"{PREFIX}/lib/python{self.ldversion}/{source.name}",
+                doraise=True,
+            )
 
     def _expected_modules(self, build: Path) -> set[str]:
         """Every extension the standard library has on Linux (configure's module states), but tests."""
@@ -393,8 +475,9 @@ class _Build:
     def _soabi(self, runtime: Path) -> str:
         files = sorted((runtime / "lib" / f"python{self.ldversion}").glob("_sysconfigdata_*.py"))
         for node in ast.walk(ast.parse(files[0].read_text(encoding="utf-8"))) if files else ():
-            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "build_time_vars"
-                                                    for t in node.targets):
+            if isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id == "build_time_vars" for t in node.targets
+            ):
                 soabi = ast.literal_eval(node.value).get("SOABI")
                 if isinstance(soabi, str) and soabi:
                     return soabi

@@ -27,8 +27,23 @@ __all__ = ["ZLIB_PATTERNS", "Zlib", "build_zlib", "find_zlib_source"]
 ZLIB_PATTERNS: Final = ("zlib_*.orig.tar.*", "zlib-*.tar.*")
 """Names of zlib source tarballs looked for beside the CPython tarball."""
 
-_SOURCES: Final = ("adler32", "compress", "crc32", "deflate", "gzclose", "gzlib", "gzread", "gzwrite", "infback",
-                   "inffast", "inflate", "inftrees", "trees", "uncompr", "zutil")
+_SOURCES: Final = (
+    "adler32",
+    "compress",
+    "crc32",
+    "deflate",
+    "gzclose",
+    "gzlib",
+    "gzread",
+    "gzwrite",
+    "infback",
+    "inffast",
+    "inflate",
+    "inftrees",
+    "trees",
+    "uncompr",
+    "zutil",
+)
 """zlib's library proper (its Makefile's OBJZ and OBJG): no examples, no minigzip."""
 
 _CFLAGS: Final = (
@@ -67,8 +82,10 @@ def build_zlib(tarball: Path, work: Path, cc: Path, ar: Path, run: Callable[[lis
         raise BuildError(f"cannot unpack the zlib source {tarball}: {exc}") from None
     tops = [p for p in work.iterdir() if (p / "zlib.h").is_file()]
     if len(tops) != 1 or not all((tops[0] / f"{name}.c").is_file() for name in _SOURCES):
-        raise BuildError(f"{tarball} is not a zlib source tarball: expected one directory holding zlib.h and "
-                         f"{', '.join(name + '.c' for name in _SOURCES)}")
+        raise BuildError(
+            f"{tarball} is not a zlib source tarball: expected one directory holding zlib.h and "
+            f"{', '.join(name + '.c' for name in _SOURCES)}"
+        )
     source = tops[0]
     objects = []
     for name in _SOURCES:

@@ -58,7 +58,9 @@ def split_ref(ref: str, what: str) -> tuple[str, str]:
     """``"pkg.mod:name"`` -> ``("pkg.mod", "name")``, or ``BuildError`` naming ``what``."""
     module, sep, attr = ref.partition(":")
     if not sep or not module or not attr or ":" in attr:
-        raise BuildError(f"{what} {ref!r} must look like 'package.module:{'ClassName' if what == 'target' else 'function'}'")
+        raise BuildError(
+            f"{what} {ref!r} must look like 'package.module:{'ClassName' if what == 'target' else 'function'}'"
+        )
     return module, attr
 
 

@@ -31,13 +31,41 @@ from cpa_sdk.build.runtime import Runtime
 
 __all__ = ["ALWAYS", "StdlibSelection", "imported_top_levels", "select_stdlib"]
 
-ALWAYS: Final = frozenset({"os", "encodings", "codecs", "io", "abc", "stat", "posixpath", "genericpath",
-                           "_collections_abc", "traceback", "linecache", "tokenize", "token"})
+ALWAYS: Final = frozenset(
+    {
+        "os",
+        "encodings",
+        "codecs",
+        "io",
+        "abc",
+        "stat",
+        "posixpath",
+        "genericpath",
+        "_collections_abc",
+        "traceback",
+        "linecache",
+        "tokenize",
+        "token",
+    }
+)
 """Start-up needs (``os.py`` is the landmark CPython finds its prefix by; ``encodings`` is not
 frozen) and what formatting a traceback needs: the SDK turns every plugin exception into one."""
 
-NEVER: Final = frozenset({"test", "idlelib", "tkinter", "turtledemo", "turtle", "ensurepip", "lib2to3", "pydoc_data",
-                          "site-packages", "__pycache__", "__phello__"})
+NEVER: Final = frozenset(
+    {
+        "test",
+        "idlelib",
+        "tkinter",
+        "turtledemo",
+        "turtle",
+        "ensurepip",
+        "lib2to3",
+        "pydoc_data",
+        "site-packages",
+        "__pycache__",
+        "__phello__",
+    }
+)
 """Test suites, GUI and development tools: never in a plugin's process."""
 
 _TEST_DIRS: Final = frozenset({"test", "tests", "idle_test"})
@@ -119,8 +147,11 @@ def select_stdlib(
     """
     selection = StdlibSelection()
     if full:
-        names = {p.name.removesuffix(".py") for p in runtime.stdlib.iterdir()
-                 if (p.is_dir() or p.suffix == ".py") and not p.name.startswith("config-")}
+        names = {
+            p.name.removesuffix(".py")
+            for p in runtime.stdlib.iterdir()
+            if (p.is_dir() or p.suffix == ".py") and not p.name.startswith("config-")
+        }
         names |= {p.name.split(".")[0] for p in runtime.dynload.glob("*.so")}
     else:
         names = set(ALWAYS) | {name for name in [*needed, *mentioned] if name in sys.stdlib_module_names}

@@ -49,8 +49,10 @@ class Target:
 
     def __post_init__(self) -> None:
         if self.goarch not in GOARCH_MACHINES:
-            raise BuildError(f"unsupported architecture {self.goarch!r}: bundles target linux "
-                             f"{' and '.join(sorted(GOARCH_MACHINES))}")
+            raise BuildError(
+                f"unsupported architecture {self.goarch!r}: bundles target linux "
+                f"{' and '.join(sorted(GOARCH_MACHINES))}"
+            )
 
     @classmethod
     def host(cls, glibc: tuple[int, int] = DEFAULT_GLIBC) -> Target:

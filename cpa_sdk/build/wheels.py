@@ -46,10 +46,30 @@ def target_wheel(name: str, version: str, target: Target, *, log: Callable[[str]
     if cached is not None:
         return cached
     log(f"downloading {name} {version} for {target.machine} (glibc {target.glibc_text})")
-    command = [sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-               "--only-binary=:all:", "--implementation", "cp", "--python-version", minor,
-               "--abi", f"cp{minor}", "--abi", "abi3", "--abi", "none",
-               *(f"--platform={tag}" for tag in manylinux_tags(target)), "-d", str(directory), f"{name}=={version}"]
+    command = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--implementation",
+        "cp",
+        "--python-version",
+        minor,
+        "--abi",
+        f"cp{minor}",
+        "--abi",
+        "abi3",
+        "--abi",
+        "none",
+        *(f"--platform={tag}" for tag in manylinux_tags(target)),
+        "-d",
+        str(directory),
+        f"{name}=={version}",
+    ]
     proc = subprocess.run(command, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         raise BuildError(

@@ -26,23 +26,41 @@ def _python_version(value: str | None) -> tuple[int, int] | None:
 @main.command()
 @click.argument("target")
 @click.option(
-    "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
     help="Directory to write <id>.so into.",
 )
 @click.option("--id", "plugin_id", help="Plugin ID (the file name CPA loads it under); default: the class's plugin_id.")
-@click.option("--entry", default=DEFAULT_ENTRY, show_default=True, help="Python function the .so calls to load the plugin.")
 @click.option(
-    "--path", "extra_paths", multiple=True, type=click.Path(exists=True, file_okay=False),
+    "--entry", default=DEFAULT_ENTRY, show_default=True, help="Python function the .so calls to load the plugin."
+)
+@click.option(
+    "--path",
+    "extra_paths",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
     help="Extra directory for the plugin's sys.path (repeatable).",
 )
 @click.option(
-    "--bundle", is_flag=True,
+    "--bundle",
+    is_flag=True,
     help="Self-contained: carry the plugin's code and all its dependencies inside the .so (docs/shipping.md).",
 )
-@click.option("--include", multiple=True, metavar="NAME",
-              help="With --bundle: also bundle this distribution or top-level module (repeatable).")
-@click.option("--exclude", multiple=True, metavar="DIST", help="With --bundle: leave this distribution out (repeatable).")
-@click.option("--goarch", help="With --bundle: target architecture as Go names it (amd64, arm64); default this machine's.")
+@click.option(
+    "--include",
+    multiple=True,
+    metavar="NAME",
+    help="With --bundle: also bundle this distribution or top-level module (repeatable).",
+)
+@click.option(
+    "--exclude", multiple=True, metavar="DIST", help="With --bundle: leave this distribution out (repeatable)."
+)
+@click.option(
+    "--goarch", help="With --bundle: target architecture as Go names it (amd64, arm64); default this machine's."
+)
 @bundle_options
 @click.option("--record-python-version", "python_version", hidden=True, help="Test only: record another MAJOR.MINOR.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the path of the built file.")
@@ -83,8 +101,16 @@ def build(
         click.echo(f"building {target} with Python {sys.version.split()[0]} ({sys.executable})", err=True)
     try:
         path = build_plugin(
-            target, out_dir, plugin_id=plugin_id, entry=entry, extra_paths=(*extra_paths, *current_directory_path(target)),
-            python_version=_python_version(python_version), log=log, bundle=bundle, include=include, exclude=exclude,
+            target,
+            out_dir,
+            plugin_id=plugin_id,
+            entry=entry,
+            extra_paths=(*extra_paths, *current_directory_path(target)),
+            python_version=_python_version(python_version),
+            log=log,
+            bundle=bundle,
+            include=include,
+            exclude=exclude,
             options=options,
         )
     except BuildError as exc:

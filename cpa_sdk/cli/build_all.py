@@ -53,7 +53,11 @@ def list_examples(only: tuple[str, ...]) -> None:
 
 @main.command("build-all")
 @click.option(
-    "-o", "--out-dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"), show_default=True,
+    "-o",
+    "--out-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
     help="Directory to write the <id>.so files into.",
 )
 @click.option("--only", multiple=True, metavar="EXAMPLE", help="Build only this example (repeatable).")
@@ -73,7 +77,9 @@ def build_all(out_dir: Path, only: tuple[str, ...], list_only: bool, quiet: bool
         if not quiet:
             click.echo(f"building {name} ({target})", err=True)
         try:
-            path = build_plugin(target, out_dir, log=lambda message: None if quiet else click.echo(f"  {message}", err=True))
+            path = build_plugin(
+                target, out_dir, log=lambda message: None if quiet else click.echo(f"  {message}", err=True)
+            )
         except BuildError as exc:
             failed[name] = str(exc)
             click.secho(f"error: {name}: {exc}", fg="red", err=True)

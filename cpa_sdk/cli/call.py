@@ -17,9 +17,23 @@ from cpa_sdk.plugin import SCHEMA_VERSION
 @click.argument("target")
 @click.argument("method")
 @click.argument("request", required=False)
-@click.option("-f", "--file", "request_file", type=click.Path(dir_okay=False, allow_dash=True), help="Read the request JSON from a file ('-' for stdin).")
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Plugin config YAML sent with plugin.register.")
-@click.option("--schema-version", default=SCHEMA_VERSION, show_default=True, help="Host schema version announced at registration.")
+@click.option(
+    "-f",
+    "--file",
+    "request_file",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Read the request JSON from a file ('-' for stdin).",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Plugin config YAML sent with plugin.register.",
+)
+@click.option(
+    "--schema-version", default=SCHEMA_VERSION, show_default=True, help="Host schema version announced at registration."
+)
 @click.option("--no-register", is_flag=True, help="Call without sending plugin.register first.")
 @click.option("--raw", is_flag=True, help="Print the response bytes exactly as the plugin wrote them.")
 def call(
@@ -81,4 +95,6 @@ def _request_text(request: str | None, request_file: str | None) -> str:
 def _register_request(config: bytes | None, schema_version: int) -> bytes:
     import base64
 
-    return json.dumps({"config_yaml": base64.b64encode(config or b"").decode(), "schema_version": schema_version}).encode()
+    return json.dumps(
+        {"config_yaml": base64.b64encode(config or b"").decode(), "schema_version": schema_version}
+    ).encode()

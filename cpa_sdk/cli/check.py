@@ -6,12 +6,12 @@ import base64
 import json
 import re
 from pathlib import Path
-
-import click
 from typing import Any
 
-from cpa_sdk.cli import main
+import click
+
 from cpa_sdk._bridge import plugin_id_from_path
+from cpa_sdk.cli import main
 from cpa_sdk.cli._cpa_config import plugin_block
 from cpa_sdk.cli._targets import is_library, open_harness
 from cpa_sdk.cli._verdict import conclude
@@ -19,16 +19,23 @@ from cpa_sdk.plugin import PLUGIN_ID_PATTERN, SCHEMA_VERSION
 
 CANONICAL_FORMATS = frozenset({"openai", "openai-response", "claude", "gemini", "codex", "antigravity", "interactions"})
 FORMAT_ALIASES = {
-    "chat-completions": "openai", "chat_completions": "openai", "openai-chat-completions": "openai",
-    "openai_chat_completions": "openai", "responses": "openai-response", "openai-responses": "openai-response",
-    "openai_responses": "openai-response", "anthropic": "claude",
+    "chat-completions": "openai",
+    "chat_completions": "openai",
+    "openai-chat-completions": "openai",
+    "openai_chat_completions": "openai",
+    "responses": "openai-response",
+    "openai-responses": "openai-response",
+    "openai_responses": "openai-response",
+    "anthropic": "claude",
 }
 CONFIG_FIELD_TYPES = frozenset({"string", "number", "integer", "boolean", "enum", "array", "object"})
 
 
 @main.command()
 @click.argument("target")
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Config YAML to validate too.")
+@click.option(
+    "-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False), help="Config YAML to validate too."
+)
 @click.option("--id", "plugin_id", help="The plugin ID (file name) CPA will load it under.")
 @click.option("--host-schema", default=SCHEMA_VERSION, show_default=True, help="Schema version of the target CPA.")
 @click.option("--strict", is_flag=True, help="Fail on warnings too (an unknown config key, a misspelt hook).")
@@ -58,8 +65,11 @@ def check(target: str, config_file: str | None, plugin_id: str | None, host_sche
             problems.append(f"plugin.register failed: {result.error}")
         else:
             _check_registration(result.result, host_schema, problems, warnings)
-            warnings += [call.json()["message"] for call in harness.host.calls_to("host.log")
-                         if call.json().get("level") == "warn"]
+            warnings += [
+                call.json()["message"]
+                for call in harness.host.calls_to("host.log")
+                if call.json().get("level") == "warn"
+            ]
             if source:
                 click.echo(f"config {source}: accepted")
     finally:
@@ -79,7 +89,9 @@ def _loaded_id(target: str, harness: Any) -> str:
     return str(harness.dispatcher.plugin_class.plugin_id)
 
 
-def _check_registration(registration: dict[str, Any], host_schema: int, problems: list[str], warnings: list[str]) -> None:
+def _check_registration(
+    registration: dict[str, Any], host_schema: int, problems: list[str], warnings: list[str]
+) -> None:
     schema = registration.get("schema_version", 0)
     if not isinstance(schema, int) or schema > host_schema:
         problems.append(f"schema_version {schema!r} is above the host's {host_schema}: CPA rejects it")
@@ -107,6 +119,8 @@ def _check_registration(registration: dict[str, Any], host_schema: int, problems
                 problems.append(f"{key} is empty: every executor call would fail")
             for name in formats:
                 if name in FORMAT_ALIASES:
-                    warnings.append(f"{key}: {name!r} is an alias of {FORMAT_ALIASES[name]!r}; prefer the canonical name")
+                    warnings.append(
+                        f"{key}: {name!r} is an alias of {FORMAT_ALIASES[name]!r}; prefer the canonical name"
+                    )
                 elif name not in CANONICAL_FORMATS:
                     warnings.append(f"{key}: {name!r} is not a format CPA knows; it is matched verbatim")

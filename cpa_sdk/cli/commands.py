@@ -1,9 +1,14 @@
 """Imports every command module so that each registers itself on the ``main`` group."""
 
-from cpa_sdk.cli import call, check, new, schema  # noqa: F401
-from cpa_sdk.cli import build  # noqa: F401
-from cpa_sdk.cli import build_all  # noqa: F401
-from cpa_sdk.cli import dev  # noqa: F401
-from cpa_sdk.cli import package  # noqa: F401
-from cpa_sdk.cli import runtime  # noqa: F401
-from cpa_sdk.cli import verify  # noqa: F401
+from cpa_sdk.cli import (  # noqa: F401
+    build,  # noqa: F401
+    build_all,  # noqa: F401
+    call,
+    check,
+    dev,  # noqa: F401
+    new,
+    package,  # noqa: F401
+    runtime,  # noqa: F401
+    schema,
+    verify,  # noqa: F401
+)

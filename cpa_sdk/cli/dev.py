@@ -48,21 +48,47 @@ def _say(message: str) -> None:
 
 @main.command()
 @click.argument("target")
-@click.option("--cpa", "cpa_binary", type=click.Path(dir_okay=False, path_type=Path),
-              help="The CPA server binary to run; default: built once from CPA's Go module (needs go).")
-@click.option("--cpa-version", default=DEFAULT_VERSION, show_default=True,
-              help="Without --cpa: the CPA release to build and run.")
-@click.option("--port", type=click.IntRange(1, 65535), default=DEFAULT_PORT, show_default=True,
-              help="The port CPA listens on, on 127.0.0.1.")
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The plugin's config: its own YAML block, or a CPA config.yaml with plugins.configs.<id>.")
-@click.option("--cpa-config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="A CPA config.yaml to start from (providers, API keys, settings); host, port, logging and "
-                   "the plugin directory are the dev loop's.")
-@click.option("--workdir", type=click.Path(file_okay=False, path_type=Path),
-              help="Where CPA's config, plugin directory and auth files live; default <cache>/cpa-sdk/dev/<id>.")
-@click.option("--path", "extra_paths", multiple=True, type=click.Path(exists=True, file_okay=False),
-              help="Extra directory for the plugin's sys.path (repeatable).")
+@click.option(
+    "--cpa",
+    "cpa_binary",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The CPA server binary to run; default: built once from CPA's Go module (needs go).",
+)
+@click.option(
+    "--cpa-version", default=DEFAULT_VERSION, show_default=True, help="Without --cpa: the CPA release to build and run."
+)
+@click.option(
+    "--port",
+    type=click.IntRange(1, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="The port CPA listens on, on 127.0.0.1.",
+)
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The plugin's config: its own YAML block, or a CPA config.yaml with plugins.configs.<id>.",
+)
+@click.option(
+    "--cpa-config",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A CPA config.yaml to start from (providers, API keys, settings); host, port, logging and "
+    "the plugin directory are the dev loop's.",
+)
+@click.option(
+    "--workdir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where CPA's config, plugin directory and auth files live; default <cache>/cpa-sdk/dev/<id>.",
+)
+@click.option(
+    "--path",
+    "extra_paths",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra directory for the plugin's sys.path (repeatable).",
+)
 @click.option("--plugin-only", is_flag=True, help="Show only the plugin's records of CPA's log.")
 def dev(
     target: str,
@@ -83,22 +109,38 @@ def dev(
     capabilities or metadata need a restart. Ctrl-C (or SIGTERM) stops CPA and exits.
     """
     try:
-        spec = BuildSpec.for_target(target, entry=DEV_ENTRY,
-                                    extra_paths=(*extra_paths, *current_directory_path(target)))
+        spec = BuildSpec.for_target(
+            target, entry=DEV_ENTRY, extra_paths=(*extra_paths, *current_directory_path(target))
+        )
         work = (workdir or user_cache("dev") / spec.plugin_id).resolve()
         binary = find_cpa(cpa_binary, cpa_version, log=_say)
         block = _plugin_config(config_file, spec.plugin_id)
         library = compile_plugin(spec, work / "plugins")
         key = client_key(work)
         config = work / "config.yaml"
-        config.write_text(dev_config(port=port, workdir=work, plugin_id=spec.plugin_id, key=key, plugin_block=block,
-                                     base=cpa_config.read_bytes() if cpa_config else None))
+        config.write_text(
+            dev_config(
+                port=port,
+                workdir=work,
+                plugin_id=spec.plugin_id,
+                key=key,
+                plugin_block=block,
+                base=cpa_config.read_bytes() if cpa_config else None,
+            )
+        )
     except (BuildError, DevLoopError) as exc:
         raise click.ClickException(str(exc)) from None
     _say(f"built {library} ({target}, reloading on save)")
     _say(f"starting {binary} -config {config}")
-    sys.exit(_serve(CPAProcess(binary, config, work, port=port), LogView(spec.plugin_id), spec.plugin_id, key,
-                    plugin_only=plugin_only))
+    sys.exit(
+        _serve(
+            CPAProcess(binary, config, work, port=port),
+            LogView(spec.plugin_id),
+            spec.plugin_id,
+            key,
+            plugin_only=plugin_only,
+        )
+    )
 
 
 def _plugin_config(config_file: Path | None, plugin_id: str) -> bytes | None:

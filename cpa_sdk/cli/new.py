@@ -17,7 +17,6 @@ from cpa_sdk._bridge import plugin_id_from_path
 from cpa_sdk.cli import main
 from cpa_sdk.plugin import PLUGIN_ID_PATTERN
 
-
 _FILES = {
     "pyproject.toml": "pyproject.toml.tmpl",
     "README.md": "README.md.tmpl",
@@ -52,7 +51,7 @@ CAPABILITIES: Final = {
         "      model: echo",
         "\nThen ask for the model `echo` with an OpenAI chat-completions or Claude messages client:\n\n"
         "    curl http://localhost:8317/v1/chat/completions -H 'Authorization: Bearer <key>' \\\n"
-        "      -d '{\"model\":\"echo\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]}'\n",
+        '      -d \'{"model":"echo","stream":true,"messages":[{"role":"user","content":"hello"}]}\'\n',
     ),
     "stream-interceptor": _Scaffold(
         '      word: secret\n      mask: "[redacted]"',
@@ -94,7 +93,7 @@ def new(plugin_id: str, directory: str | None, author: str, capability: str) -> 
     loaded_as = plugin_id_from_path(f"{plugin_id}.so")
     if loaded_as != plugin_id:
         raise click.BadParameter(
-            f"CPA reads {plugin_id[len(loaded_as):]!r} at the end of a file name as a version, so this plugin "
+            f"CPA reads {plugin_id[len(loaded_as) :]!r} at the end of a file name as a version, so this plugin "
             f"would load as {loaded_as!r}; choose an ID without '-v<digit>' at its end",
             param_hint="PLUGIN_ID",
         )

@@ -24,15 +24,30 @@ def runtime_group() -> None:
 
 
 @runtime_group.command("build")
-@click.option("--source", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CPython source tarball (Python-3.X.Y.tar.xz, or a distribution's orig tarball) of this "
-                   "Python's 3.X.")
-@click.option("--goarch", type=click.Choice(sorted(GOARCH_MACHINES)), default="amd64", show_default=True,
-              help="Architecture of the machine running CPA.")
-@click.option("--glibc", default=".".join(map(str, DEFAULT_GLIBC)), show_default=True,
-              help="Oldest glibc the runtime must run on.")
-@click.option("--zlib", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="zlib source tarball; default: one beside --source (zlib_*.orig.tar.* or zlib-*.tar.*).")
+@click.option(
+    "--source",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CPython source tarball (Python-3.X.Y.tar.xz, or a distribution's orig tarball) of this Python's 3.X.",
+)
+@click.option(
+    "--goarch",
+    type=click.Choice(sorted(GOARCH_MACHINES)),
+    default="amd64",
+    show_default=True,
+    help="Architecture of the machine running CPA.",
+)
+@click.option(
+    "--glibc",
+    default=".".join(map(str, DEFAULT_GLIBC)),
+    show_default=True,
+    help="Oldest glibc the runtime must run on.",
+)
+@click.option(
+    "--zlib",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="zlib source tarball; default: one beside --source (zlib_*.orig.tar.* or zlib-*.tar.*).",
+)
 @click.option("-j", "--jobs", type=click.IntRange(min=1), help="Parallel compile jobs; default: the CPUs available.")
 def build(source: Path, goarch: str, glibc: str, zlib: Path | None, jobs: int | None) -> None:
     """Build (once) the runtime of SOURCE's CPython for linux/GOARCH; prints its directory.
@@ -41,8 +56,9 @@ def build(source: Path, goarch: str, glibc: str, zlib: Path | None, jobs: int | 
     """
     try:
         target = Target(goarch, parse_glibc(glibc))
-        path = build_runtime(source, target, log=lambda message: click.echo(f"  {message}", err=True), jobs=jobs,
-                             zlib=zlib)
+        path = build_runtime(
+            source, target, log=lambda message: click.echo(f"  {message}", err=True), jobs=jobs, zlib=zlib
+        )
     except BuildError as exc:
         click.secho(f"error: {exc}", fg="red", err=True)
         sys.exit(1)
@@ -67,6 +83,8 @@ def list_runtimes(as_json: bool) -> None:
     for path, info in runtimes:
         missing = info.get("missing_modules")
         click.echo(str(path))
-        click.echo(f"  python {info.get('python')}, {info.get('goarch')} ({info.get('machine')}), glibc "
-                   f"{info.get('glibc')}, soabi {info.get('soabi')}")
+        click.echo(
+            f"  python {info.get('python')}, {info.get('goarch')} ({info.get('machine')}), glibc "
+            f"{info.get('glibc')}, soabi {info.get('soabi')}"
+        )
         click.echo(f"  missing: {', '.join(map(str, missing)) if isinstance(missing, list) and missing else 'none'}")

@@ -29,10 +29,21 @@ _LOG_ANSWER = b'{"ok":true,"result":{}}'
 
 @main.command()
 @click.argument("library", type=click.Path(exists=True, dir_okay=False))
-@click.option("-c", "--config", "config_file", type=click.Path(exists=True, dir_okay=False),
-              help="The plugin's config YAML, sent with plugin.register.")
-@click.option("--call", "calls", nargs=2, multiple=True, metavar="METHOD JSON",
-              help="Also make this call after registering (repeatable), e.g. --call request.normalize '{...}'.")
+@click.option(
+    "-c",
+    "--config",
+    "config_file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="The plugin's config YAML, sent with plugin.register.",
+)
+@click.option(
+    "--call",
+    "calls",
+    nargs=2,
+    multiple=True,
+    metavar="METHOD JSON",
+    help="Also make this call after registering (repeatable), e.g. --call request.normalize '{...}'.",
+)
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 def verify(library: str, config_file: str | None, calls: tuple[tuple[str, str], ...], strict: bool) -> None:
     """Load LIBRARY as CPA's machine would, with nothing of this machine's Python, and report."""
@@ -40,14 +51,19 @@ def verify(library: str, config_file: str | None, calls: tuple[tuple[str, str], 
     warnings: list[str] = []
     bundle = _bundle_or_none(library)
     if bundle is None:
-        warnings.append(f"{library} is not a bundle: it runs only where this machine's Python and the plugin's "
-                        "code are, at their present paths (build with --bundle to ship it)")
+        warnings.append(
+            f"{library} is not a bundle: it runs only where this machine's Python and the plugin's "
+            "code are, at their present paths (build with --bundle to ship it)"
+        )
     else:
         warnings += [str(gap) for gap in unbundled_lazy_imports(bundle)]
     config = Path(config_file).read_bytes() if config_file else b""
     register = json.dumps({"config_yaml": base64.b64encode(config).decode(), "schema_version": SCHEMA_VERSION})
-    lines = [f"hostreply host.log {script_text(_LOG_ANSWER)}", f"load p {Path(library).resolve()}",
-             f"call p plugin.register {script_text(register.encode())}"]
+    lines = [
+        f"hostreply host.log {script_text(_LOG_ANSWER)}",
+        f"load p {Path(library).resolve()}",
+        f"call p plugin.register {script_text(register.encode())}",
+    ]
     lines += [f"call p {method} {script_text(request.encode())}" for method, request in calls]
     run = run_isolated([*lines, "unload p"])
     _report(run, problems, warnings, bundled=bundle is not None)

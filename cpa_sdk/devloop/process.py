@@ -44,8 +44,9 @@ def _die_with_parent() -> Callable[[], None] | None:
 class CPAProcess:
     """One CPA server started with ``-config <config>`` in ``workdir``."""
 
-    def __init__(self, binary: Path, config: Path, workdir: Path, *, port: int,
-                 environ: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, binary: Path, config: Path, workdir: Path, *, port: int, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.binary = binary
         self.config = config
         self.workdir = workdir
@@ -60,8 +61,14 @@ class CPAProcess:
         command = [str(self.binary), "-config", str(self.config), "-local-model"]
         try:
             self._proc = subprocess.Popen(
-                command, cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent(),
+                command,
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_die_with_parent(),
             )
         except OSError as exc:
             raise DevLoopError(f"cannot start CPA ({self.binary}): {exc}") from None

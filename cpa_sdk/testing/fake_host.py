@@ -122,7 +122,9 @@ class FakeHost:
         """Raise ``UnexpectedHostCall`` if any callback was not scripted."""
         if self.unexpected:
             first = self.unexpected[0]
-            sequence = "\n".join(f"  {i}. {c.method} {c.request.decode(errors='replace')[:200]}" for i, c in enumerate(self.calls, 1))
+            sequence = "\n".join(
+                f"  {i}. {c.method} {c.request.decode(errors='replace')[:200]}" for i, c in enumerate(self.calls, 1)
+            )
             raise UnexpectedHostCall(
                 f"unscripted host callback {first.method} with {first.request.decode(errors='replace')[:500]}\n"
                 f"script it with host.on({first.method!r}, ...). Recorded calls:\n{sequence}"

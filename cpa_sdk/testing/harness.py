@@ -20,8 +20,8 @@ from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.testing.fake_host import FakeHost
 from cpa_sdk.wire import EmptyResponse, IdentifierResponse, Registration
-from cpa_sdk.wire.methods import METHODS
 from cpa_sdk.wire._go import GoModel, b64encode, decode, encode
+from cpa_sdk.wire.methods import METHODS
 
 __all__ = ["CallResult", "PluginCallError", "PluginHarness", "config_yaml"]
 
@@ -71,7 +71,12 @@ class CallResult:
         return self.result
 
     def expect_error(
-        self, code: str | None = None, *, message: str | None = None, http_status: int | None = None, rc: int | None = None
+        self,
+        code: str | None = None,
+        *,
+        message: str | None = None,
+        http_status: int | None = None,
+        rc: int | None = None,
     ) -> dict[str, Any]:
         """Assert an error envelope (with the given code, message, status and rc) and return it."""
         error = self.error
@@ -191,7 +196,9 @@ class PluginHarness:
     def __enter__(self) -> PluginHarness:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
 

@@ -81,7 +81,9 @@ class SharedLibraryPlugin:
         self._host_call = _HostCall(self._on_host_call)
         self._host_free = _HostFree(lambda ptr, size: _libc.free(ptr))
         self._ctx = ctypes.c_uint64(1)
-        self._host_api = _HostAPI(ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free)
+        self._host_api = _HostAPI(
+            ABI_VERSION, ctypes.cast(ctypes.byref(self._ctx), ctypes.c_void_p), self._host_call, self._host_free
+        )
         self._api = _PluginAPI()
         init = self._lib.cliproxy_plugin_init
         init.restype = ctypes.c_int
@@ -104,7 +106,9 @@ class SharedLibraryPlugin:
             self._api.free_buffer(buffer.ptr, buffer.len)
         return rc, data
 
-    def _on_host_call(self, ctx: int, method: bytes, request: int, size: int, response: ctypes._Pointer[_Buffer]) -> int:
+    def _on_host_call(
+        self, ctx: int, method: bytes, request: int, size: int, response: ctypes._Pointer[_Buffer]
+    ) -> int:
         payload = ctypes.string_at(request, size) if request and size else b""
         try:
             rc, answer = self._host(method.decode(), payload)

@@ -85,14 +85,28 @@ def run_isolated(script_lines: list[str], *, timeout: float = 120) -> IsolatedRu
         script = root / "script.txt"
         script.write_text("\n".join(script_lines) + "\n")
         env = {
-            "PATH": "/usr/bin:/bin", "HOME": str(root / "home"), "LANG": "C",
-            "PYTHONPATH": str(root / "no-pythonpath"), "PYTHONHOME": str(root / "no-pythonhome"),
-            "CPA_SDK_CACHE_DIR": str(root / "cache"), "CPA_SDK_DEBUG": "1",
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(root / "home"),
+            "LANG": "C",
+            "PYTHONPATH": str(root / "no-pythonpath"),
+            "PYTHONHOME": str(root / "no-pythonhome"),
+            "CPA_SDK_CACHE_DIR": str(root / "cache"),
+            "CPA_SDK_DEBUG": "1",
         }
-        proc = subprocess.run([str(host), "script", str(script)], cwd=root, env=env, capture_output=True,
-                              text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout)
+        proc = subprocess.run(
+            [str(host), "script", str(script)],
+            cwd=root,
+            env=env,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            timeout=timeout,
+        )
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
-    debug = [json.loads(line.split(" ", 1)[1]) for line in proc.stderr.splitlines() if line.startswith("cpa-sdk-debug ")]
+    debug = [
+        json.loads(line.split(" ", 1)[1]) for line in proc.stderr.splitlines() if line.startswith("cpa-sdk-debug ")
+    ]
     return IsolatedRun(proc.returncode, events, debug, proc.stderr)
 
 

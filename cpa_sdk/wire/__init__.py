@@ -34,43 +34,11 @@ import importlib
 from typing import TYPE_CHECKING, Any, Final
 
 if TYPE_CHECKING:
-    from cpa_sdk.wire._go import GoModel as GoModel, WireDecodeError as WireDecodeError, decode as decode, encode as encode
-    from cpa_sdk.wire.common import (
-        AuthData as AuthData,
-        CONFIG_FIELD_TYPE_ARRAY as CONFIG_FIELD_TYPE_ARRAY,
-        CONFIG_FIELD_TYPE_BOOLEAN as CONFIG_FIELD_TYPE_BOOLEAN,
-        CONFIG_FIELD_TYPE_ENUM as CONFIG_FIELD_TYPE_ENUM,
-        CONFIG_FIELD_TYPE_INTEGER as CONFIG_FIELD_TYPE_INTEGER,
-        CONFIG_FIELD_TYPE_NUMBER as CONFIG_FIELD_TYPE_NUMBER,
-        CONFIG_FIELD_TYPE_OBJECT as CONFIG_FIELD_TYPE_OBJECT,
-        CONFIG_FIELD_TYPE_STRING as CONFIG_FIELD_TYPE_STRING,
-        ConfigField as ConfigField,
-        ConfigFieldType as ConfigFieldType,
-        HostConfigSummary as HostConfigSummary,
-        Metadata as Metadata,
-        ModelAlias as ModelAlias,
-        ModelInfo as ModelInfo,
-        ThinkingSupport as ThinkingSupport,
-    )
-    from cpa_sdk.wire.lifecycle import (
-        CapabilityFlags as CapabilityFlags,
-        EXECUTOR_MODEL_SCOPE_BOTH as EXECUTOR_MODEL_SCOPE_BOTH,
-        EXECUTOR_MODEL_SCOPE_OAUTH as EXECUTOR_MODEL_SCOPE_OAUTH,
-        EXECUTOR_MODEL_SCOPE_STATIC as EXECUTOR_MODEL_SCOPE_STATIC,
-        EmptyRequest as EmptyRequest,
-        EmptyResponse as EmptyResponse,
-        ExecutorModelScope as ExecutorModelScope,
-        IdentifierResponse as IdentifierResponse,
-        LifecycleRequest as LifecycleRequest,
-        Registration as Registration,
-        SCHEMA_VERSION as SCHEMA_VERSION,
-    )
-    from cpa_sdk.wire.models import (
-        AuthModelRequest as AuthModelRequest,
-        ModelRegistrationRequest as ModelRegistrationRequest,
-        ModelRegistrationResponse as ModelRegistrationResponse,
-        ModelResponse as ModelResponse,
-        StaticModelRequest as StaticModelRequest,
+    from cpa_sdk.wire._go import (
+        GoModel as GoModel,
+        WireDecodeError as WireDecodeError,
+        decode as decode,
+        encode as encode,
     )
     from cpa_sdk.wire.auth import (
         AUTH_LOGIN_STATUS_ERROR as AUTH_LOGIN_STATUS_ERROR,
@@ -86,24 +54,30 @@ if TYPE_CHECKING:
         AuthRefreshRequest as AuthRefreshRequest,
         AuthRefreshResponse as AuthRefreshResponse,
     )
-    from cpa_sdk.wire.frontend_auth import (
-        FrontendAuthRequest as FrontendAuthRequest,
-        FrontendAuthResponse as FrontendAuthResponse,
+    from cpa_sdk.wire.command_line import (
+        CommandLineExecutionRequest as CommandLineExecutionRequest,
+        CommandLineExecutionResponse as CommandLineExecutionResponse,
+        CommandLineFlag as CommandLineFlag,
+        CommandLineFlagValue as CommandLineFlagValue,
+        CommandLineRegistrationRequest as CommandLineRegistrationRequest,
+        CommandLineRegistrationResponse as CommandLineRegistrationResponse,
     )
-    from cpa_sdk.wire.scheduling import (
-        MODEL_ROUTE_TARGET_EXECUTOR as MODEL_ROUTE_TARGET_EXECUTOR,
-        MODEL_ROUTE_TARGET_PROVIDER as MODEL_ROUTE_TARGET_PROVIDER,
-        MODEL_ROUTE_TARGET_SELF as MODEL_ROUTE_TARGET_SELF,
-        ModelRouteRequest as ModelRouteRequest,
-        ModelRouteResponse as ModelRouteResponse,
-        ModelRouteTargetKind as ModelRouteTargetKind,
-        SCHEDULER_BUILTIN_FILL_FIRST as SCHEDULER_BUILTIN_FILL_FIRST,
-        SCHEDULER_BUILTIN_ROUND_ROBIN as SCHEDULER_BUILTIN_ROUND_ROBIN,
-        SchedulerAuthCandidate as SchedulerAuthCandidate,
-        SchedulerBuiltin as SchedulerBuiltin,
-        SchedulerOptions as SchedulerOptions,
-        SchedulerPickRequest as SchedulerPickRequest,
-        SchedulerPickResponse as SchedulerPickResponse,
+    from cpa_sdk.wire.common import (
+        CONFIG_FIELD_TYPE_ARRAY as CONFIG_FIELD_TYPE_ARRAY,
+        CONFIG_FIELD_TYPE_BOOLEAN as CONFIG_FIELD_TYPE_BOOLEAN,
+        CONFIG_FIELD_TYPE_ENUM as CONFIG_FIELD_TYPE_ENUM,
+        CONFIG_FIELD_TYPE_INTEGER as CONFIG_FIELD_TYPE_INTEGER,
+        CONFIG_FIELD_TYPE_NUMBER as CONFIG_FIELD_TYPE_NUMBER,
+        CONFIG_FIELD_TYPE_OBJECT as CONFIG_FIELD_TYPE_OBJECT,
+        CONFIG_FIELD_TYPE_STRING as CONFIG_FIELD_TYPE_STRING,
+        AuthData as AuthData,
+        ConfigField as ConfigField,
+        ConfigFieldType as ConfigFieldType,
+        HostConfigSummary as HostConfigSummary,
+        Metadata as Metadata,
+        ModelAlias as ModelAlias,
+        ModelInfo as ModelInfo,
+        ThinkingSupport as ThinkingSupport,
     )
     from cpa_sdk.wire.executor import (
         ExecutorHTTPRequest as ExecutorHTTPRequest,
@@ -113,58 +87,16 @@ if TYPE_CHECKING:
         ExecutorStreamChunk as ExecutorStreamChunk,
         ExecutorStreamResponse as ExecutorStreamResponse,
     )
-    from cpa_sdk.wire.transform import (
-        PayloadResponse as PayloadResponse,
-        RequestTransformRequest as RequestTransformRequest,
-        ResponseTransformRequest as ResponseTransformRequest,
-    )
-    from cpa_sdk.wire.intercept import (
-        REQUEST_COMPLETION_CANCELED as REQUEST_COMPLETION_CANCELED,
-        REQUEST_COMPLETION_FAILED as REQUEST_COMPLETION_FAILED,
-        REQUEST_COMPLETION_REJECTED as REQUEST_COMPLETION_REJECTED,
-        REQUEST_COMPLETION_SUCCEEDED as REQUEST_COMPLETION_SUCCEEDED,
-        RequestCompletion as RequestCompletion,
-        RequestCompletionOutcome as RequestCompletionOutcome,
-        RequestInterceptRequest as RequestInterceptRequest,
-        RequestInterceptResponse as RequestInterceptResponse,
-        ResponseInterceptRequest as ResponseInterceptRequest,
-        ResponseInterceptResponse as ResponseInterceptResponse,
-        STREAM_CHUNK_HEADER_INIT_INDEX as STREAM_CHUNK_HEADER_INIT_INDEX,
-        StreamChunkInterceptRequest as StreamChunkInterceptRequest,
-        StreamChunkInterceptResponse as StreamChunkInterceptResponse,
-    )
-    from cpa_sdk.wire.thinking import (
-        THINKING_MODE_AUTO as THINKING_MODE_AUTO,
-        THINKING_MODE_BUDGET as THINKING_MODE_BUDGET,
-        THINKING_MODE_LEVEL as THINKING_MODE_LEVEL,
-        THINKING_MODE_NONE as THINKING_MODE_NONE,
-        ThinkingApplyRequest as ThinkingApplyRequest,
-        ThinkingConfig as ThinkingConfig,
-        ThinkingMode as ThinkingMode,
-    )
-    from cpa_sdk.wire.usage import (
-        UsageDetail as UsageDetail,
-        UsageFailure as UsageFailure,
-        UsageRecord as UsageRecord,
-    )
-    from cpa_sdk.wire.command_line import (
-        CommandLineExecutionRequest as CommandLineExecutionRequest,
-        CommandLineExecutionResponse as CommandLineExecutionResponse,
-        CommandLineFlag as CommandLineFlag,
-        CommandLineFlagValue as CommandLineFlagValue,
-        CommandLineRegistrationRequest as CommandLineRegistrationRequest,
-        CommandLineRegistrationResponse as CommandLineRegistrationResponse,
-    )
-    from cpa_sdk.wire.management import (
-        ManagementRegistrationRequest as ManagementRegistrationRequest,
-        ManagementRegistrationResponse as ManagementRegistrationResponse,
-        ManagementRequest as ManagementRequest,
-        ManagementResponse as ManagementResponse,
-        ManagementRoute as ManagementRoute,
-        ResourceRoute as ResourceRoute,
+    from cpa_sdk.wire.frontend_auth import (
+        FrontendAuthRequest as FrontendAuthRequest,
+        FrontendAuthResponse as FrontendAuthResponse,
     )
     from cpa_sdk.wire.host import (
-        HTTPResponse as HTTPResponse,
+        LOG_LEVEL_DEBUG as LOG_LEVEL_DEBUG,
+        LOG_LEVEL_ERROR as LOG_LEVEL_ERROR,
+        LOG_LEVEL_INFO as LOG_LEVEL_INFO,
+        LOG_LEVEL_TRACE as LOG_LEVEL_TRACE,
+        LOG_LEVEL_WARN as LOG_LEVEL_WARN,
         HostAuthFileEntry as HostAuthFileEntry,
         HostAuthGetRequest as HostAuthGetRequest,
         HostAuthGetResponse as HostAuthGetResponse,
@@ -184,16 +116,89 @@ if TYPE_CHECKING:
         HostRecentRequestEntry as HostRecentRequestEntry,
         HostStreamCloseRequest as HostStreamCloseRequest,
         HostStreamEmitRequest as HostStreamEmitRequest,
-        LOG_LEVEL_DEBUG as LOG_LEVEL_DEBUG,
-        LOG_LEVEL_ERROR as LOG_LEVEL_ERROR,
-        LOG_LEVEL_INFO as LOG_LEVEL_INFO,
-        LOG_LEVEL_TRACE as LOG_LEVEL_TRACE,
-        LOG_LEVEL_WARN as LOG_LEVEL_WARN,
+        HTTPResponse as HTTPResponse,
         StreamIDRequest as StreamIDRequest,
+    )
+    from cpa_sdk.wire.intercept import (
+        REQUEST_COMPLETION_CANCELED as REQUEST_COMPLETION_CANCELED,
+        REQUEST_COMPLETION_FAILED as REQUEST_COMPLETION_FAILED,
+        REQUEST_COMPLETION_REJECTED as REQUEST_COMPLETION_REJECTED,
+        REQUEST_COMPLETION_SUCCEEDED as REQUEST_COMPLETION_SUCCEEDED,
+        STREAM_CHUNK_HEADER_INIT_INDEX as STREAM_CHUNK_HEADER_INIT_INDEX,
+        RequestCompletion as RequestCompletion,
+        RequestCompletionOutcome as RequestCompletionOutcome,
+        RequestInterceptRequest as RequestInterceptRequest,
+        RequestInterceptResponse as RequestInterceptResponse,
+        ResponseInterceptRequest as ResponseInterceptRequest,
+        ResponseInterceptResponse as ResponseInterceptResponse,
+        StreamChunkInterceptRequest as StreamChunkInterceptRequest,
+        StreamChunkInterceptResponse as StreamChunkInterceptResponse,
+    )
+    from cpa_sdk.wire.lifecycle import (
+        EXECUTOR_MODEL_SCOPE_BOTH as EXECUTOR_MODEL_SCOPE_BOTH,
+        EXECUTOR_MODEL_SCOPE_OAUTH as EXECUTOR_MODEL_SCOPE_OAUTH,
+        EXECUTOR_MODEL_SCOPE_STATIC as EXECUTOR_MODEL_SCOPE_STATIC,
+        SCHEMA_VERSION as SCHEMA_VERSION,
+        CapabilityFlags as CapabilityFlags,
+        EmptyRequest as EmptyRequest,
+        EmptyResponse as EmptyResponse,
+        ExecutorModelScope as ExecutorModelScope,
+        IdentifierResponse as IdentifierResponse,
+        LifecycleRequest as LifecycleRequest,
+        Registration as Registration,
+    )
+    from cpa_sdk.wire.management import (
+        ManagementRegistrationRequest as ManagementRegistrationRequest,
+        ManagementRegistrationResponse as ManagementRegistrationResponse,
+        ManagementRequest as ManagementRequest,
+        ManagementResponse as ManagementResponse,
+        ManagementRoute as ManagementRoute,
+        ResourceRoute as ResourceRoute,
     )
     from cpa_sdk.wire.methods import (
         METHODS as METHODS,
         MethodWire as MethodWire,
+    )
+    from cpa_sdk.wire.models import (
+        AuthModelRequest as AuthModelRequest,
+        ModelRegistrationRequest as ModelRegistrationRequest,
+        ModelRegistrationResponse as ModelRegistrationResponse,
+        ModelResponse as ModelResponse,
+        StaticModelRequest as StaticModelRequest,
+    )
+    from cpa_sdk.wire.scheduling import (
+        MODEL_ROUTE_TARGET_EXECUTOR as MODEL_ROUTE_TARGET_EXECUTOR,
+        MODEL_ROUTE_TARGET_PROVIDER as MODEL_ROUTE_TARGET_PROVIDER,
+        MODEL_ROUTE_TARGET_SELF as MODEL_ROUTE_TARGET_SELF,
+        SCHEDULER_BUILTIN_FILL_FIRST as SCHEDULER_BUILTIN_FILL_FIRST,
+        SCHEDULER_BUILTIN_ROUND_ROBIN as SCHEDULER_BUILTIN_ROUND_ROBIN,
+        ModelRouteRequest as ModelRouteRequest,
+        ModelRouteResponse as ModelRouteResponse,
+        ModelRouteTargetKind as ModelRouteTargetKind,
+        SchedulerAuthCandidate as SchedulerAuthCandidate,
+        SchedulerBuiltin as SchedulerBuiltin,
+        SchedulerOptions as SchedulerOptions,
+        SchedulerPickRequest as SchedulerPickRequest,
+        SchedulerPickResponse as SchedulerPickResponse,
+    )
+    from cpa_sdk.wire.thinking import (
+        THINKING_MODE_AUTO as THINKING_MODE_AUTO,
+        THINKING_MODE_BUDGET as THINKING_MODE_BUDGET,
+        THINKING_MODE_LEVEL as THINKING_MODE_LEVEL,
+        THINKING_MODE_NONE as THINKING_MODE_NONE,
+        ThinkingApplyRequest as ThinkingApplyRequest,
+        ThinkingConfig as ThinkingConfig,
+        ThinkingMode as ThinkingMode,
+    )
+    from cpa_sdk.wire.transform import (
+        PayloadResponse as PayloadResponse,
+        RequestTransformRequest as RequestTransformRequest,
+        ResponseTransformRequest as ResponseTransformRequest,
+    )
+    from cpa_sdk.wire.usage import (
+        UsageDetail as UsageDetail,
+        UsageFailure as UsageFailure,
+        UsageRecord as UsageRecord,
     )
 
 _EXPORTS: Final[dict[str, tuple[str, ...]]] = {

@@ -26,11 +26,11 @@ from __future__ import annotations
 import binascii
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import UnionType
-from typing import Annotated, Any, Callable, ClassVar, Final, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Final, TypeVar, Union, get_args, get_origin
 
 import pydantic_core
 from pydantic import (
@@ -63,7 +63,7 @@ __all__ = [
 
 _ModelT = TypeVar("_ModelT", bound="GoModel")
 
-GO_ZERO_TIME: Final = datetime(1, 1, 1, tzinfo=timezone.utc)
+GO_ZERO_TIME: Final = datetime(1, 1, 1, tzinfo=UTC)
 """Go's zero ``time.Time``. Decoded as ``None``: it means "unset" everywhere in CPA."""
 
 
@@ -94,7 +94,7 @@ def b64decode(text: str) -> bytes:
 
 
 GoBytes = Annotated[
-    Union[bytes, None],
+    bytes | None,
     PlainSerializer(b64encode, when_used="json-unless-none"),
     WithJsonSchema({"type": ["string", "null"], "contentEncoding": "base64"}),
 ]
@@ -141,7 +141,7 @@ def _serialize_time(value: datetime) -> str:
 
 
 GoTime = Annotated[
-    Union[datetime, None],
+    datetime | None,
     PlainValidator(_validate_time),
     PlainSerializer(_serialize_time, when_used="json-unless-none"),
     WithJsonSchema({"type": ["string", "null"], "format": "date-time"}),
@@ -271,7 +271,9 @@ class GoModel(BaseModel):
             )
         cls._shapes = shapes
         cls._by_folded_alias = {go_fold(s.alias): s.alias for s in shapes.values()}
-        lazy = {n for n, info in cls.model_fields.items() if any(getattr(m, "lazy_items", False) for m in info.metadata)}
+        lazy = {
+            n for n, info in cls.model_fields.items() if any(getattr(m, "lazy_items", False) for m in info.metadata)
+        }
         cls._checked_fields = tuple(  # a lazy list's items check themselves (cpa_sdk.wire._lazy)
             n for n, s in shapes.items() if (s.nested is not None or s.bytes_container is not None) and n not in lazy
         )
@@ -306,7 +308,8 @@ def _is_nilable(annotation: Any) -> bool:
 
 def _is_map_of_slices(annotation: Any) -> bool:
     return any(
-        get_origin(m) is dict and get_origin(_strip_annotated(get_args(m)[1])) is list for m in _union_members(annotation)
+        get_origin(m) is dict and get_origin(_strip_annotated(get_args(m)[1])) is list
+        for m in _union_members(annotation)
     )
 
 

@@ -95,7 +95,9 @@ class _LazyItem:
         for name, read in type(self)._cpa_readers.items():
             if name not in values:
                 values[name] = read(raw)
-        ordered = {name: values[name] for name in type(self)._cpa_model.model_fields}  # declaration order, as pydantic keeps it
+        ordered = {
+            name: values[name] for name in type(self)._cpa_model.model_fields
+        }  # declaration order, as pydantic keeps it
         values.clear()
         values.update(ordered)
         shapes = type(self)._cpa_model._shapes
@@ -114,11 +116,7 @@ class _LazyItem:
             return NotImplemented
         if isinstance(other, _LazyItem):
             other._cpa_complete()
-        return (
-            _model_of(self) is _model_of(other)
-            and self.__dict__ == other.__dict__
-            and not other.__pydantic_extra__
-        )
+        return _model_of(self) is _model_of(other) and self.__dict__ == other.__dict__ and not other.__pydantic_extra__
 
     def __repr_args__(self) -> Any:
         self._cpa_complete()

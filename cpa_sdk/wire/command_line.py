@@ -25,9 +25,7 @@ class CommandLineFlag(GoModel):
 
     name: str = go_field("Name", "", description="Without dashes; not 'help'/'h', no whitespace or '='.")
     usage: str = go_field("Usage", "", description="Text shown by -help.")
-    type: str = go_field(
-        "Type", "", description="bool (default), string, int, int64, float64 or duration."
-    )
+    type: str = go_field("Type", "", description="bool (default), string, int, int64, float64 or duration.")
     default_value: str = go_field("DefaultValue", "", description="Must parse as Type; '' is the zero value.")
 
 

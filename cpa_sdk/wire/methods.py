@@ -32,7 +32,6 @@ from cpa_sdk.wire.executor import (
 )
 from cpa_sdk.wire.frontend_auth import FrontendAuthRequest, FrontendAuthResponse
 from cpa_sdk.wire.host import (
-    HTTPResponse,
     HostAuthGetRequest,
     HostAuthGetResponse,
     HostAuthGetRuntimeResponse,
@@ -49,6 +48,7 @@ from cpa_sdk.wire.host import (
     HostModelStreamResponse,
     HostStreamCloseRequest,
     HostStreamEmitRequest,
+    HTTPResponse,
     StreamIDRequest,
 )
 from cpa_sdk.wire.intercept import (

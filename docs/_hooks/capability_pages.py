@@ -29,7 +29,9 @@ def page_path(key: str) -> str:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     pages = [{"Overview": "capabilities/index.md"}] + [{key: page_path(key)} for key in CAPABILITIES]
-    config.nav = [({SECTION: pages} if isinstance(item, dict) and SECTION in item else item) for item in config.nav or []]
+    config.nav = [
+        ({SECTION: pages} if isinstance(item, dict) and SECTION in item else item) for item in config.nav or []
+    ]
     return config
 
 
@@ -69,7 +71,9 @@ def render_capability(capability: type[Capability]) -> str:
         lines.append("")
     lines += ["## Methods", "", "| CPA method | implement | required |", "|---|---|---|"]
     for method in capability.capability_methods:
-        lines.append(f"| `{method.name}` | `{method.signature()}` | {'yes' if method.required else 'no, has a default'} |")
+        lines.append(
+            f"| `{method.name}` | `{method.signature()}` | {'yes' if method.required else 'no, has a default'} |"
+        )
     lines.append("")
     for method in capability.capability_methods:
         lines += _render_method(method)
@@ -86,7 +90,7 @@ def _class_settings(capability: type[Capability]) -> list[tuple[str, Any]]:
 def _render_method(method: WireMethod) -> list[str]:
     lines = [f"### `{method.name}`", "", method.doc or "", ""]
     if method.request is None:
-        lines += ["The host sends `{}`; return the identifier string. The answer is `{\"identifier\": ...}`.", ""]
+        lines += ['The host sends `{}`; return the identifier string. The answer is `{"identifier": ...}`.', ""]
     else:
         lines += [f"**Request** `{method.request.__name__}`", "", *_fields_table(method.request), ""]
     if method.kind == "stream":
@@ -103,10 +107,14 @@ def _render_method(method: WireMethod) -> list[str]:
 
 def _fields_table(model: type[GoModel]) -> list[str]:
     doc = inspect.getdoc(model) or ""
-    rows = [doc, "", "| JSON key | attribute | type | description |", "|---|---|---|---|"] if doc else [
-        "| JSON key | attribute | type | description |",
-        "|---|---|---|---|",
-    ]
+    rows = (
+        [doc, "", "| JSON key | attribute | type | description |", "|---|---|---|---|"]
+        if doc
+        else [
+            "| JSON key | attribute | type | description |",
+            "|---|---|---|---|",
+        ]
+    )
     for name, info in model.model_fields.items():
         description = (info.description or "").replace("|", "\\|").replace("\n", " ")
         rows.append(f"| `{info.alias or name}` | `{name}` | {_type_name(info.annotation)} | {description} |")

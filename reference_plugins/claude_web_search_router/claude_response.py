@@ -112,7 +112,9 @@ class ClaudeMessageBuilder:
         events: list[tuple[str, dict[str, Any]]] = []
 
         def block(index: int, content_block: dict[str, Any], *deltas: dict[str, Any]) -> None:
-            events.append(("content_block_start", {"type": "content_block_start", "index": index, "content_block": content_block}))
+            events.append(
+                ("content_block_start", {"type": "content_block_start", "index": index, "content_block": content_block})
+            )
             for delta in deltas:
                 events.append(("content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}))
             events.append(("content_block_stop", {"type": "content_block_stop", "index": index}))

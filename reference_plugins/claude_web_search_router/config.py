@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+
 from pydantic import Field, field_validator
 
 from cpa_sdk import PluginConfig

@@ -23,8 +23,14 @@ class Buffer(ctypes.Structure):
     _fields_ = [("ptr", ctypes.c_void_p), ("len", ctypes.c_size_t)]
 
 
-HOST_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_uint8),
-                             ctypes.c_size_t, ctypes.POINTER(Buffer))
+HOST_CALL = ctypes.CFUNCTYPE(
+    ctypes.c_int,
+    ctypes.c_void_p,
+    ctypes.c_char_p,
+    ctypes.POINTER(ctypes.c_uint8),
+    ctypes.c_size_t,
+    ctypes.POINTER(Buffer),
+)
 HOST_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
 PLUGIN_CALL = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Buffer))
 PLUGIN_FREE = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t)
@@ -32,13 +38,21 @@ PLUGIN_SHUTDOWN = ctypes.CFUNCTYPE(None)
 
 
 class HostAPI(ctypes.Structure):
-    _fields_ = [("abi_version", ctypes.c_uint32), ("host_ctx", ctypes.c_void_p), ("call", HOST_CALL),
-                ("free_buffer", HOST_FREE)]
+    _fields_ = [
+        ("abi_version", ctypes.c_uint32),
+        ("host_ctx", ctypes.c_void_p),
+        ("call", HOST_CALL),
+        ("free_buffer", HOST_FREE),
+    ]
 
 
 class PluginAPI(ctypes.Structure):
-    _fields_ = [("abi_version", ctypes.c_uint32), ("call", PLUGIN_CALL), ("free_buffer", PLUGIN_FREE),
-                ("shutdown", PLUGIN_SHUTDOWN)]
+    _fields_ = [
+        ("abi_version", ctypes.c_uint32),
+        ("call", PLUGIN_CALL),
+        ("free_buffer", PLUGIN_FREE),
+        ("shutdown", PLUGIN_SHUTDOWN),
+    ]
 
 
 host_calls: list[tuple[str, bytes]] = []

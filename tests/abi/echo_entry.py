@@ -8,7 +8,8 @@ class itself is the endpoint; see ``standins.py``.
 from __future__ import annotations
 
 import importlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 HostCall = Callable[[str, bytes], tuple[int, bytes]]
 

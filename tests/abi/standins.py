@@ -10,7 +10,8 @@ import json
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 HostCall = Callable[[str, bytes], tuple[int, bytes]]
 
@@ -54,19 +55,25 @@ class Echo:
             self.count += 1
             return 0, ok({"plugin": self.plugin_id, "count": self.count, "instance": self.instance})
         if method == "info":
-            return 0, ok({
-                "plugin": self.plugin_id,
-                "so_path": self.so_path,
-                "target": self.target,
-                "sys_path": sys.path,
-                "prefix": sys.prefix,
-                "base_prefix": sys.base_prefix,
-                "executable": sys.executable,
-                "flags": {"isolated": sys.flags.isolated, "no_site": sys.flags.no_site,
-                          "ignore_environment": sys.flags.ignore_environment, "utf8_mode": sys.flags.utf8_mode},
-                "version": list(sys.version_info[:3]),
-                "filesystem_encoding": sys.getfilesystemencoding(),
-            })
+            return 0, ok(
+                {
+                    "plugin": self.plugin_id,
+                    "so_path": self.so_path,
+                    "target": self.target,
+                    "sys_path": sys.path,
+                    "prefix": sys.prefix,
+                    "base_prefix": sys.base_prefix,
+                    "executable": sys.executable,
+                    "flags": {
+                        "isolated": sys.flags.isolated,
+                        "no_site": sys.flags.no_site,
+                        "ignore_environment": sys.flags.ignore_environment,
+                        "utf8_mode": sys.flags.utf8_mode,
+                    },
+                    "version": list(sys.version_info[:3]),
+                    "filesystem_encoding": sys.getfilesystemencoding(),
+                }
+            )
         if method == "host":  # {"method": ..., "request": ...} -> what the host answered
             spec = json.loads(request)
             rc, answer = self.host_call(spec["method"], spec["request"].encode())
@@ -106,11 +113,13 @@ class Echo:
         if method == "bytearray":
             return 0, bytearray(b'{"ok":true,"result":"bytearray"}')
         if method == "spawn":  # a thread that outlives the plugin and keeps calling the host
+
             def stray() -> None:
                 for _ in range(40):
                     rc, _answer = self.host_call("host.log", b'{"message":"stray"}')
                     STRAYS.append(rc)
                     time.sleep(0.005)
+
             threading.Thread(target=stray, daemon=True).start()
             return 0, ok({"spawned": True})
         if method == "strays":

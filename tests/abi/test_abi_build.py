@@ -8,19 +8,19 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from conftest import ENTRY, HERE, Plugins
 
 import abi_bridge
-from cpa_sdk.build import BuildError, build_plugin
-from cpa_sdk.build import compiler
+from cpa_sdk.build import BuildError, build_plugin, compiler
 from cpa_sdk.build.spec import BuildSpec, c_string
-from conftest import ENTRY, HERE, Plugins
 
 ROOT = HERE.parent.parent
 
 
 def test_exports_only_the_init_symbol_and_is_pinned(plugins: Plugins) -> None:
-    symbols = subprocess.run(["nm", "-D", "--defined-only", str(plugins.echo)], capture_output=True, text=True,
-                             check=True).stdout.split()
+    symbols = subprocess.run(
+        ["nm", "-D", "--defined-only", str(plugins.echo)], capture_output=True, text=True, check=True
+    ).stdout.split()
     assert [s for s in symbols if not s.startswith("0")] == ["T", "cliproxy_plugin_init"]
     dynamic = subprocess.run(["readelf", "-d", str(plugins.echo)], capture_output=True, text=True, check=True).stdout
     assert "NODELETE" in dynamic
@@ -51,8 +51,11 @@ def test_header_records_target_entry_paths_and_version(tmp_path: Path) -> None:
 def test_c_string_round_trips_awkward_paths(tmp_path: Path) -> None:
     values = ['/tmp/a "quoted" dir', "back\\slash", "trigraph??=", "ünïcode/路径", "tab\tnew\nline"]
     source = tmp_path / "t.c"
-    source.write_text("#include <stdio.h>\nint main(void){\n"
-                      + "".join(f'fputs({c_string(v)}, stdout); fputc(0, stdout);\n' for v in values) + "return 0;}\n")
+    source.write_text(
+        "#include <stdio.h>\nint main(void){\n"
+        + "".join(f"fputs({c_string(v)}, stdout); fputc(0, stdout);\n" for v in values)
+        + "return 0;}\n"
+    )
     subprocess.run(["gcc", "-Wall", "-Werror", "-o", str(tmp_path / "t"), str(source)], check=True)
     out = subprocess.run([str(tmp_path / "t")], capture_output=True, check=True).stdout
     assert out.split(b"\0")[:-1] == [v.encode() for v in values]
@@ -61,7 +64,10 @@ def test_c_string_round_trips_awkward_paths(tmp_path: Path) -> None:
 def test_plugin_id_rules(tmp_path: Path) -> None:
     with pytest.raises(BuildError, match="declares no plugin_id"):
         build_plugin("standins:Anonymous", tmp_path, entry=ENTRY, extra_paths=[HERE])
-    assert build_plugin("standins:Anonymous", tmp_path, entry=ENTRY, extra_paths=[HERE], plugin_id="anon").name == "anon.so"
+    assert (
+        build_plugin("standins:Anonymous", tmp_path, entry=ENTRY, extra_paths=[HERE], plugin_id="anon").name
+        == "anon.so"
+    )
     with pytest.raises(BuildError, match="would read bad-v2.so as plugin 'bad' version '2'"):
         build_plugin("standins:Echo", tmp_path, entry=ENTRY, extra_paths=[HERE], plugin_id="bad-v2")
     with pytest.raises(BuildError, match="is not valid"):
@@ -73,8 +79,15 @@ def test_plugin_id_rules(tmp_path: Path) -> None:
 
 def test_missing_shared_libpython_says_what_to_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     real = compiler._config
-    fake = {"Py_ENABLE_SHARED": "", "LDLIBRARY": "libpython9.99.a", "INSTSONAME": "libpython9.99.a",
-            "LDVERSION": "9.99", "LIBDIR": str(tmp_path), "LIBPL": str(tmp_path), "MULTIARCH": ""}
+    fake = {
+        "Py_ENABLE_SHARED": "",
+        "LDLIBRARY": "libpython9.99.a",
+        "INSTSONAME": "libpython9.99.a",
+        "LDVERSION": "9.99",
+        "LIBDIR": str(tmp_path),
+        "LIBPL": str(tmp_path),
+        "MULTIARCH": "",
+    }
     monkeypatch.setattr(compiler, "_config", lambda name: fake.get(name, real(name)))
     with pytest.raises(BuildError) as info:
         compiler.python_link()
@@ -84,8 +97,9 @@ def test_missing_shared_libpython_says_what_to_install(monkeypatch: pytest.Monke
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "cpa_sdk", "build", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "build", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
 
 
 def test_cli_builds_and_prints_the_path(tmp_path: Path) -> None:
@@ -97,8 +111,20 @@ def test_cli_builds_and_prints_the_path(tmp_path: Path) -> None:
 
 
 def test_cli_hidden_python_version_option(tmp_path: Path) -> None:
-    proc = run_cli("standins:Echo", "-o", str(tmp_path), "--entry", ENTRY, "--path", str(HERE), "--id", "old",
-                   "--record-python-version", "3.10", "-q")
+    proc = run_cli(
+        "standins:Echo",
+        "-o",
+        str(tmp_path),
+        "--entry",
+        ENTRY,
+        "--path",
+        str(HERE),
+        "--id",
+        "old",
+        "--record-python-version",
+        "3.10",
+        "-q",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "--record-python-version" not in run_cli("--help").stdout
 

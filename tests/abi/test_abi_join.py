@@ -13,7 +13,9 @@ from conftest import HERE, TIMEOUT, Plugins
 def test_joins_a_running_interpreter_and_refuses_another_version(plugins: Plugins) -> None:
     proc = subprocess.run(
         [sys.executable, str(HERE / "ctypes_host.py"), str(plugins.echo), str(plugins.wrong_python)],
-        capture_output=True, text=True, timeout=TIMEOUT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
     )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)

@@ -32,7 +32,8 @@ call b info
 
 def test_twenty_unload_reload_cycles(host: Host, plugins: Plugins) -> None:
     cycles = 20
-    run = host.script(f"""
+    run = host.script(
+        f"""
 load a {plugins.echo}
 load b {plugins.other}
 call a incr
@@ -45,7 +46,9 @@ call a log x
 expect 0 {{"ok":true,"result":x}}
 unload a
 unload b
-""", repeat=cycles)
+""",
+        repeat=cycles,
+    )
     assert run.returncode == 0, run.stderr
     assert len(run.of("load")) == 2 * cycles and all(e["error"] is None for e in run.of("load"))
     assert len(run.of("expect")) == 4 * cycles and all(e["ok"] for e in run.of("expect"))
@@ -68,8 +71,13 @@ call b echo {{}}
     assert run.of("load")[0]["error"] is None  # init succeeds: CPA must not abort or retry forever
     for index in (0, 1):
         assert run.calls()[index]["rc"] == 1
-        assert run.result(index) == {"ok": False, "error": {
-            "code": "plugin_load_failed", "message": "RuntimeError: load exploded: the config file is missing"}}
+        assert run.result(index) == {
+            "ok": False,
+            "error": {
+                "code": "plugin_load_failed",
+                "message": "RuntimeError: load exploded: the config file is missing",
+            },
+        }
     assert run.out(2) == b'{"ok":true,"result":{}}'  # the process is fine
     assert "load exploded" in run.stderr  # the traceback goes to stderr once, at load
 
@@ -80,8 +88,10 @@ load a {plugins.vanished}
 call a plugin.register {{}}
 """)
     assert run.returncode == 0, run.stderr
-    assert run.result(0)["error"] == {"code": "plugin_load_failed",
-                                      "message": "ModuleNotFoundError: No module named 'vanishing_plugin'"}
+    assert run.result(0)["error"] == {
+        "code": "plugin_load_failed",
+        "message": "ModuleNotFoundError: No module named 'vanishing_plugin'",
+    }
 
 
 def test_plugin_whose_import_raises(host: Host, plugins: Plugins) -> None:
@@ -90,8 +100,10 @@ load a {plugins.import_raises}
 call a plugin.register {{}}
 """)
     assert run.returncode == 0, run.stderr
-    assert run.result(0)["error"] == {"code": "plugin_load_failed",
-                                      "message": "ImportError: breaking_plugin needs the module nonexistent_dependency"}
+    assert run.result(0)["error"] == {
+        "code": "plugin_load_failed",
+        "message": "ImportError: breaking_plugin needs the module nonexistent_dependency",
+    }
 
 
 def test_entry_function_missing(host: Host, plugins: Plugins) -> None:

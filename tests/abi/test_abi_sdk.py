@@ -6,8 +6,9 @@ import base64
 import json
 from pathlib import Path
 
-from cpa_sdk.build import build_plugin
 from conftest import Host
+
+from cpa_sdk.build import build_plugin
 
 BODY = b'{"model":"gpt-5.5","input":"hi","stream":true}'
 
@@ -15,8 +16,15 @@ BODY = b'{"model":"gpt-5.5","input":"hi","stream":true}'
 def test_codex_service_tier_through_the_c_host(host: Host, abi_dir: Path) -> None:
     so = build_plugin("reference_plugins.codex_service_tier:CodexServiceTier", abi_dir / "sdk")
     register = json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3})
-    normalize = json.dumps({"FromFormat": "openai-response", "ToFormat": "CODEX", "Model": "gpt-5.5",
-                            "Stream": True, "Body": base64.b64encode(BODY).decode()})
+    normalize = json.dumps(
+        {
+            "FromFormat": "openai-response",
+            "ToFormat": "CODEX",
+            "Model": "gpt-5.5",
+            "Stream": True,
+            "Body": base64.b64encode(BODY).decode(),
+        }
+    )
     run = host.script(f"""
 load c {so}
 call c plugin.register {register}

@@ -71,4 +71,3 @@ def test_a_thread_calling_without_pause_does_not_starve_another(host: Host, plug
     assert summary["waiter_calls"] == 500
     assert summary["busy_calls_while_waiter_ran"] >= 1
     assert summary["wrong"] == 0
-

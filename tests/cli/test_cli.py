@@ -50,8 +50,9 @@ def test_call_missing_module_is_a_clear_error(runner: CliRunner) -> None:
     assert "cannot import plugin module 'no_such_module'" in result.output
 
 
-def test_a_module_that_fails_to_import_is_a_clear_error_with_where(runner: CliRunner, tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_module_that_fails_to_import_is_a_clear_error_with_where(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "broken_plugin.py").write_text("SETTINGS = {}\nTIMEOUT = SETTINGS['timeout']\n")
     monkeypatch.chdir(tmp_path)
     result = runner.invoke(main, ["check", "broken_plugin:Plugin"])
@@ -63,11 +64,15 @@ def test_a_module_that_fails_to_import_is_a_clear_error_with_where(runner: CliRu
 def test_a_missing_class_is_named_with_the_classes_there_are(runner: CliRunner) -> None:
     result = runner.invoke(main, ["check", "reference_plugins.codex_service_tier:CodexServiceTeir"])
     assert result.exit_code == 1
-    assert "module 'reference_plugins.codex_service_tier' has no 'CodexServiceTeir'; its plugin classes: CodexServiceTier" in result.output
+    assert (
+        "module 'reference_plugins.codex_service_tier' has no 'CodexServiceTeir'; its plugin classes: CodexServiceTier"
+        in result.output
+    )
 
 
-def test_build_finds_the_plugin_in_the_current_directory(runner: CliRunner, tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_build_finds_the_plugin_in_the_current_directory(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert runner.invoke(main, ["new", "here-plugin", "-d", str(tmp_path / "proj")]).exit_code == 0
     monkeypatch.chdir(tmp_path / "proj")
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p not in ("", os.getcwd())])
@@ -156,8 +161,12 @@ def test_schema_of_models_and_methods(runner: CliRunner) -> None:
     assert unknown.exit_code == 1 and "unknown model or method" in unknown.output
 
 
-@pytest.mark.parametrize(("plugin_id", "package"), [("my-plugin", "my_plugin"), ("class", "class_plugin"), ("json", "json_plugin")])
-def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: Path, plugin_id: str, package: str) -> None:
+@pytest.mark.parametrize(
+    ("plugin_id", "package"), [("my-plugin", "my_plugin"), ("class", "class_plugin"), ("json", "json_plugin")]
+)
+def test_new_scaffolds_a_project_whose_tests_pass(
+    runner: CliRunner, tmp_path: Path, plugin_id: str, package: str
+) -> None:
     # "class" is a keyword and "json" a standard module: neither can be the package's name.
     target = tmp_path / plugin_id
     result = runner.invoke(main, ["new", plugin_id, "-d", str(target), "--author", "alice"])
@@ -167,8 +176,14 @@ def test_new_scaffolds_a_project_whose_tests_pass(runner: CliRunner, tmp_path: P
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(Path(__file__).resolve().parents[2])])}
     # The scaffold's tests use the cpa_plugin fixture, which the installed cpa-sdk registers
     # through the pytest11 entry point: no -p flag, exactly as in a user's project.
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", str(target / "tests")],
-                           cwd=target, env=env, capture_output=True, text=True, timeout=120)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", str(target / "tests")],
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert "3 passed" in tests.stdout
 

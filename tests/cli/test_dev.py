@@ -38,7 +38,12 @@ plugins:
     dev-plugin: {mode: yes}
 """
     config = yaml.safe_load(dev_config(port=8400, workdir=tmp_path, plugin_id="dev-plugin", key="k", base=base))
-    assert (config["host"], config["port"], config["debug"], config["logging-to-file"]) == ("127.0.0.1", 8400, True, False)
+    assert (config["host"], config["port"], config["debug"], config["logging-to-file"]) == (
+        "127.0.0.1",
+        8400,
+        True,
+        False,
+    )
     assert config["api-keys"] == ["user-key", "k"]
     assert config["codex-api-key"] == [{"api-key": "sk-upstream"}]
     assert config["remote-management"]["allow-remote"] is False
@@ -113,7 +118,7 @@ def test_the_log_view_picks_the_plugins_records_and_their_continuation_lines() -
         "[2026-01-02 15:04:05] [--------] [warn ] [host.go:798] pluginhost: plugin dev-plugin plugin.register failed: x": True,
         "[2026-01-02 15:04:05] [--------] [warn ] [host.go:287] pluginhost: failed to load plugin dev-plugin.old from y": False,
         "[2026-01-02 15:04:06] [5cf8504b] [error] [host_callbacks.go:351] reloading failed: SyntaxError": True,
-        "  File \"plugin.py\", line 1": True,  # the same record goes on
+        '  File "plugin.py", line 1': True,  # the same record goes on
         "SyntaxError: invalid syntax plugin_id=dev-plugin": True,
         "[2026-01-02 15:04:06] [5cf8504b] [debug] [server.go:302] Starting API server on 127.0.0.1:8317": False,
         "API server started successfully on: 127.0.0.1:8317": False,
@@ -125,7 +130,9 @@ def test_the_log_view_picks_the_plugins_records_and_their_continuation_lines() -
 
 
 def test_dev_refuses_a_cpa_that_is_not_executable(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["dev", CODEX, "--cpa", str(tmp_path / "missing"), "--workdir", str(tmp_path / "w")])
+    result = CliRunner().invoke(
+        main, ["dev", CODEX, "--cpa", str(tmp_path / "missing"), "--workdir", str(tmp_path / "w")]
+    )
     assert result.exit_code == 1
     assert f"--cpa {tmp_path / 'missing'}: not an executable file" in result.output
     assert not (tmp_path / "w").exists()
@@ -137,6 +144,8 @@ def test_dev_refuses_a_cpa_config_without_the_plugins_block(tmp_path: Path) -> N
     cpa.chmod(0o755)
     config = tmp_path / "config.yaml"
     config.write_text("plugins:\n  configs:\n    other: {}\n")
-    result = CliRunner().invoke(main, ["dev", CODEX, "--cpa", str(cpa), "-c", str(config), "--workdir", str(tmp_path / "w")])
+    result = CliRunner().invoke(
+        main, ["dev", CODEX, "--cpa", str(cpa), "-c", str(config), "--workdir", str(tmp_path / "w")]
+    )
     assert result.exit_code == 1
     assert "has no plugins.configs.codex-service-tier block (it has: other)" in result.output

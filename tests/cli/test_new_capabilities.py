@@ -32,7 +32,9 @@ def test_every_choice_is_tested_and_named_in_the_tutorial() -> None:
 
 
 @pytest.mark.parametrize("capability", list(CAPABILITIES))
-def test_the_template_passes_its_tests_and_check(capability: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_template_passes_its_tests_and_check(
+    capability: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     plugin_id = f"my-{capability}"
     target = tmp_path / plugin_id
     runner = CliRunner()
@@ -40,8 +42,14 @@ def test_the_template_passes_its_tests_and_check(capability: str, tmp_path: Path
     assert created.exit_code == 0, created.output
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), str(ROOT)])}
-    tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
-                           cwd=target, env=env, capture_output=True, text=True, timeout=120)
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=target,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert tests.returncode == 0, tests.stdout + tests.stderr
     assert " passed" in tests.stdout and "failed" not in tests.stdout and "skipped" not in tests.stdout
 

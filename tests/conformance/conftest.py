@@ -50,8 +50,10 @@ def cpa(request: pytest.FixtureRequest) -> harness.CPABuild:
         build = harness.build_cpa(version)
         _BUILDS[version] = build
         _TIMINGS[f"build CPA {version} (loader + server)"] = build.build_seconds
-        harness.evidence(f"[{version}] built loader and CPA server from {build.module_dir.relative_to(harness.REPO)}"
-                         f" in {build.build_seconds:.1f}s")
+        harness.evidence(
+            f"[{version}] built loader and CPA server from {build.module_dir.relative_to(harness.REPO)}"
+            f" in {build.build_seconds:.1f}s"
+        )
     return _BUILDS[version]
 
 
@@ -80,8 +82,10 @@ def artifacts(tmp_path_factory: pytest.TempPathFactory) -> harness.Artifacts:
 
     if harness.standin_requested():
         paths.update(harness.build_standin_plugins(out / "standin"))
-        harness.evidence("CPA_CONFORMANCE_STANDIN=1: server tests ran C STAND-INS, NOT cpa-sdk plugins: "
-                         f"{sorted(harness.STANDIN_KINDS)}")
+        harness.evidence(
+            "CPA_CONFORMANCE_STANDIN=1: server tests ran C STAND-INS, NOT cpa-sdk plugins: "
+            f"{sorted(harness.STANDIN_KINDS)}"
+        )
         return harness.Artifacts(paths, specs, {}, {}, standin=True)
     available, detail = harness.build_cli_available()
     for plugin_id, spec in sorted(specs.items()):
@@ -112,8 +116,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         return
     terminalreporter.section("CPA conformance evidence (real host)")
     if _LATEST is not None:
-        terminalreporter.write_line(f"pinned CPA: {harness.PINNED_VERSION}; newest v7 on the module proxy: "
-                                    f"{_LATEST.version} ({_LATEST.how})")
+        terminalreporter.write_line(
+            f"pinned CPA: {harness.PINNED_VERSION}; newest v7 on the module proxy: {_LATEST.version} ({_LATEST.how})"
+        )
     for line in harness.EVIDENCE:
         terminalreporter.write_line(line)
     if _TIMINGS:

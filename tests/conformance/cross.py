@@ -76,10 +76,13 @@ def build_cpa_for(version: str, target: Target) -> harness.CPABuild:
     out = harness.WORK_CACHE / "bin" / version / target.name
     out.mkdir(parents=True, exist_ok=True)
     env = cross_env(target)
-    harness.run(["go", "build", "-o", str(out / "cpa"), f"{harness.CPA_MODULE}/cmd/server"], cwd=module_dir,
-                env=env, timeout=harness.BUILD_TIMEOUT)
-    harness.run(["go", "build", "-o", str(out / "loader"), "."], cwd=module_dir, env=env,
-                timeout=harness.BUILD_TIMEOUT)
+    harness.run(
+        ["go", "build", "-o", str(out / "cpa"), f"{harness.CPA_MODULE}/cmd/server"],
+        cwd=module_dir,
+        env=env,
+        timeout=harness.BUILD_TIMEOUT,
+    )
+    harness.run(["go", "build", "-o", str(out / "loader"), "."], cwd=module_dir, env=env, timeout=harness.BUILD_TIMEOUT)
     for binary in ("cpa", "loader"):
         info = harness.run(["go", "version", "-m", str(out / binary)], cwd=module_dir, env=env).stdout
         found = re.findall(rf"\b(?:dep|mod)\s+{re.escape(harness.CPA_MODULE)}\s+(\S+)", info)
@@ -103,9 +106,14 @@ def server_env(stage: Stage, sink: harness.OutboundSink) -> dict[str, str]:
         "LANG": "C.UTF-8",
         "TZ": CPA_DOCKER_TZ,
         "GIN_MODE": "release",
-        "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "ALL_PROXY": proxy,
-        "http_proxy": proxy, "https_proxy": proxy, "all_proxy": proxy,
-        "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+        "HTTP_PROXY": proxy,
+        "HTTPS_PROXY": proxy,
+        "ALL_PROXY": proxy,
+        "http_proxy": proxy,
+        "https_proxy": proxy,
+        "all_proxy": proxy,
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
     }
 
 
@@ -119,15 +127,21 @@ class RootCPAServer(harness.CPAServer):
     CPAServer's. ``extra_env`` adds to (or overrides) ``server_env``.
     """
 
-    def __init__(self, build: harness.CPABuild, runner: RootRunner, stage: Stage, config: dict[str, Any],
-                 sink: harness.OutboundSink, extra_env: dict[str, str] | None = None,
-                 ready_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        build: harness.CPABuild,
+        runner: RootRunner,
+        stage: Stage,
+        config: dict[str, Any],
+        sink: harness.OutboundSink,
+        extra_env: dict[str, str] | None = None,
+        ready_timeout: float | None = None,
+    ) -> None:
         super().__init__(build, stage.host_dir, config, sink)
         self.runner = runner
         self.stage = stage
         self.extra_env = dict(extra_env or {})
-        self.ready_timeout = ready_timeout or (NATIVE_READY_TIMEOUT if runner.mode == "chroot"
-                                               else QEMU_READY_TIMEOUT)
+        self.ready_timeout = ready_timeout or (NATIVE_READY_TIMEOUT if runner.mode == "chroot" else QEMU_READY_TIMEOUT)
         self.started_seconds = 0.0  # from start to /healthz answering
 
     def write_config(self, config: dict[str, Any]) -> None:
@@ -144,8 +158,13 @@ class RootCPAServer(harness.CPAServer):
         with self.log_path.open("wb") as log:
             self._proc = self.runner.popen(
                 [server, "-config", self.stage.inner(self.config_path), "-local-model"],
-                env=env, cwd=self.stage.inner(self.workdir), stage=self.stage,
-                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+                env=env,
+                cwd=self.stage.inner(self.workdir),
+                stage=self.stage,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         try:
             self._wait_ready(timeout=self.ready_timeout)
         except BaseException:

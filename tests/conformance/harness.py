@@ -71,11 +71,25 @@ def go_env() -> dict[str, str]:
     return env
 
 
-def run(cmd: list[str], *, cwd: Path, env: Mapping[str, str] | None = None, timeout: float = RUN_TIMEOUT,
-        check: bool = True, input_text: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    cmd: list[str],
+    *,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    timeout: float = RUN_TIMEOUT,
+    check: bool = True,
+    input_text: str | None = None,
+) -> subprocess.CompletedProcess[str]:
     try:
-        proc = subprocess.run(cmd, cwd=cwd, env=None if env is None else dict(env), input=input_text,
-                              capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            cmd,
+            cwd=cwd,
+            env=None if env is None else dict(env),
+            input=input_text,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
     except subprocess.TimeoutExpired as exc:
         raise AssertionError(f"timed out after {timeout}s: {' '.join(cmd)}\n{exc.stderr or ''}") from None
     if check and proc.returncode != 0:
@@ -115,15 +129,17 @@ def resolve_latest_version() -> LatestResolution:
         return LatestResolution(PINNED_VERSION, "go is not installed (every conformance test will fail on that)")
     env = go_env()
     with tempfile.TemporaryDirectory(prefix="cpa-latest-") as scratch:
-        listing = run(["go", "list", "-m", "-versions", CPA_MODULE], cwd=Path(scratch), env=env, timeout=120,
-                      check=False)
+        listing = run(
+            ["go", "list", "-m", "-versions", CPA_MODULE], cwd=Path(scratch), env=env, timeout=120, check=False
+        )
         if listing.returncode == 0:
             versions = [v for v in listing.stdout.split()[1:] if _semver_key(v) != (-1,)]
             if versions:
                 newest = max(versions, key=_semver_key)
                 return LatestResolution(newest, f"go list -m -versions ({len(versions)} releases listed)")
-        latest = run(["go", "list", "-m", "-json", f"{CPA_MODULE}@latest"], cwd=Path(scratch), env=env,
-                     timeout=120, check=False)
+        latest = run(
+            ["go", "list", "-m", "-json", f"{CPA_MODULE}@latest"], cwd=Path(scratch), env=env, timeout=120, check=False
+        )
         if latest.returncode == 0:
             return LatestResolution(json.loads(latest.stdout)["Version"], "go list -m <module>@latest")
     reason = (listing.stderr.strip().splitlines() or ["no output"])[-1]
@@ -172,8 +188,12 @@ def build_cpa(version: str) -> CPABuild:
     out.mkdir(parents=True, exist_ok=True)
     env = go_env()
     run(["go", "build", "-o", str(out / "loader"), "."], cwd=module_dir, env=env, timeout=BUILD_TIMEOUT)
-    run(["go", "build", "-o", str(out / "cpa"), f"{CPA_MODULE}/cmd/server"], cwd=module_dir, env=env,
-        timeout=BUILD_TIMEOUT)
+    run(
+        ["go", "build", "-o", str(out / "cpa"), f"{CPA_MODULE}/cmd/server"],
+        cwd=module_dir,
+        env=env,
+        timeout=BUILD_TIMEOUT,
+    )
     # The binaries must really embed the version under test.
     for binary in ("loader", "cpa"):
         info = run(["go", "version", "-m", str(out / binary)], cwd=module_dir, env=env).stdout
@@ -198,7 +218,9 @@ def discover_reference_plugins() -> dict[str, PluginSpec]:
     sys.path.insert(0, str(REPO)) if str(REPO) not in sys.path else None
     from reference_plugins import catalog
 
-    return {cls.plugin_id: PluginSpec(catalog.target(name), cls.plugin_id, cls) for name, cls in catalog.PLUGINS.items()}
+    return {
+        cls.plugin_id: PluginSpec(catalog.target(name), cls.plugin_id, cls) for name, cls in catalog.PLUGINS.items()
+    }
 
 
 TEST_PLUGIN_SPECS = {
@@ -232,8 +254,22 @@ def build_python_plugin(spec: PluginSpec, out_dir: Path) -> Path:
 def build_control_plugin(out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     artifact = out_dir / "control.so"
-    run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", "-Werror", "-o", str(artifact),
-         str(CONFORMANCE / "plugins" / "control.c")], cwd=REPO, timeout=120)
+    run(
+        [
+            "gcc",
+            "-shared",
+            "-fPIC",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-o",
+            str(artifact),
+            str(CONFORMANCE / "plugins" / "control.c"),
+        ],
+        cwd=REPO,
+        timeout=120,
+    )
     return artifact
 
 
@@ -256,14 +292,29 @@ def build_standin_plugins(out_dir: Path) -> dict[str, Path]:
     built = {}
     for plugin_id, kind in STANDIN_KINDS.items():
         artifact = out_dir / f"{plugin_id}.so"
-        run(["gcc", "-shared", "-fPIC", "-O2", "-Wall", "-Wextra", f"-DKIND_{kind}", "-o", str(artifact),
-             str(CONFORMANCE / "plugins" / "standin.c")], cwd=REPO, timeout=120)
+        run(
+            [
+                "gcc",
+                "-shared",
+                "-fPIC",
+                "-O2",
+                "-Wall",
+                "-Wextra",
+                f"-DKIND_{kind}",
+                "-o",
+                str(artifact),
+                str(CONFORMANCE / "plugins" / "standin.c"),
+            ],
+            cwd=REPO,
+            timeout=120,
+        )
         built[plugin_id] = artifact
     return built
 
 
-def install_plugins(artifacts: Mapping[str, Path], plugins_dir: Path, ids: list[str],
-                    names: Mapping[str, str] | None = None) -> None:
+def install_plugins(
+    artifacts: Mapping[str, Path], plugins_dir: Path, ids: list[str], names: Mapping[str, str] | None = None
+) -> None:
     """Copy (never symlink: CPA skips symlinks) the artifacts of ``ids`` into ``plugins_dir``."""
     plugins_dir.mkdir(parents=True, exist_ok=True)
     for plugin_id in ids:
@@ -415,8 +466,7 @@ class RecordingServer:
             def do_POST(self) -> None:  # noqa: N802 - http.server API
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                request = UpstreamRequest("POST", self.path,
-                                                  {k.lower(): v for k, v in self.headers.items()}, body)
+                request = UpstreamRequest("POST", self.path, {k.lower(): v for k, v in self.headers.items()}, body)
                 with owner._lock:
                     owner.requests.append(request)
                 reply = respond(request)
@@ -480,16 +530,28 @@ class FakeCodexUpstream(RecordingServer):
 
 def _codex_sse(model: str) -> bytes:
     response = {
-        "id": "resp_conformance", "object": "response", "created_at": 1767225600, "status": "completed",
+        "id": "resp_conformance",
+        "object": "response",
+        "created_at": 1767225600,
+        "status": "completed",
         "model": model,
-        "output": [{"type": "message", "id": "msg_conformance", "status": "completed", "role": "assistant",
-                    "content": [{"type": "output_text", "text": "conformance ok", "annotations": []}]}],
+        "output": [
+            {
+                "type": "message",
+                "id": "msg_conformance",
+                "status": "completed",
+                "role": "assistant",
+                "content": [{"type": "output_text", "text": "conformance ok", "annotations": []}],
+            }
+        ],
         "usage": {"input_tokens": 3, "output_tokens": 2, "total_tokens": 5},
     }
     events = [
         ("response.created", {"type": "response.created", "response": dict(response, status="in_progress", output=[])}),
-        ("response.output_item.done", {"type": "response.output_item.done", "output_index": 0,
-                                       "item": response["output"][0]}),  # type: ignore[index]
+        (
+            "response.output_item.done",
+            {"type": "response.output_item.done", "output_index": 0, "item": response["output"][0]},
+        ),  # type: ignore[index]
         ("response.completed", {"type": "response.completed", "response": response}),
     ]
     return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events).encode()
@@ -532,8 +594,14 @@ MANAGEMENT_KEY = "conformance-management-key"
 class CPAServer:
     """One CPA process on 127.0.0.1 with a config the test wrote. Use as a context manager."""
 
-    def __init__(self, build: CPABuild, workdir: Path, config: dict[str, Any], sink: OutboundSink,
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        build: CPABuild,
+        workdir: Path,
+        config: dict[str, Any],
+        sink: OutboundSink,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         self.build = build
         self.extra_env = dict(env or {})  # added to (or overriding) the minimal environment
         self.workdir = workdir
@@ -560,9 +628,14 @@ class CPAServer:
             "TMPDIR": str(self.workdir),
             "LANG": "C.UTF-8",
             "GIN_MODE": "release",
-            "HTTP_PROXY": proxy, "HTTPS_PROXY": proxy, "ALL_PROXY": proxy,
-            "http_proxy": proxy, "https_proxy": proxy, "all_proxy": proxy,
-            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost",
+            "HTTP_PROXY": proxy,
+            "HTTPS_PROXY": proxy,
+            "ALL_PROXY": proxy,
+            "http_proxy": proxy,
+            "https_proxy": proxy,
+            "all_proxy": proxy,
+            "NO_PROXY": "127.0.0.1,localhost",
+            "no_proxy": "127.0.0.1,localhost",
         }
         for key in ("LD_LIBRARY_PATH", "PYTHONHOME", "VIRTUAL_ENV"):
             if key in os.environ:
@@ -570,7 +643,12 @@ class CPAServer:
         env.update(self.extra_env)
         log = self.log_path.open("wb")
         self._proc = subprocess.Popen(
-            self.command(), cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            self.command(),
+            cwd=self.workdir,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
         log.close()
         try:
@@ -633,8 +711,9 @@ class CPAServer:
             time.sleep(0.2)
         raise AssertionError(f"CPA never logged {needle!r} within {timeout}s:\n{self.log_tail()}")
 
-    def request(self, method: str, path: str, body: Any = None, headers: Mapping[str, str] | None = None,
-                timeout: float = 60) -> tuple[int, dict[str, str], bytes]:
+    def request(
+        self, method: str, path: str, body: Any = None, headers: Mapping[str, str] | None = None, timeout: float = 60
+    ) -> tuple[int, dict[str, str], bytes]:
         import urllib.error
         import urllib.request
 
@@ -651,13 +730,15 @@ class CPAServer:
             return err.code, dict(err.headers.items()), err.read()
 
     def responses(self, body: Mapping[str, Any], timeout: float = 60) -> tuple[int, bytes]:
-        status, _, data = self.request("POST", "/v1/responses", dict(body),
-                                       {"Authorization": f"Bearer {CLIENT_KEY}"}, timeout=timeout)
+        status, _, data = self.request(
+            "POST", "/v1/responses", dict(body), {"Authorization": f"Bearer {CLIENT_KEY}"}, timeout=timeout
+        )
         return status, data
 
 
-def server_config(port: int, workdir: Path, plugin_configs: Mapping[str, Mapping[str, Any]],
-                  codex_keys: list[dict[str, Any]]) -> dict[str, Any]:
+def server_config(
+    port: int, workdir: Path, plugin_configs: Mapping[str, Mapping[str, Any]], codex_keys: list[dict[str, Any]]
+) -> dict[str, Any]:
     """A CPA config where nothing reaches beyond 127.0.0.1 (see docs/compatibility.md)."""
     auth_dir = workdir / "auths"
     auth_dir.mkdir(parents=True, exist_ok=True)
@@ -681,8 +762,11 @@ def server_config(port: int, workdir: Path, plugin_configs: Mapping[str, Mapping
         "request-retry": 0,
         "max-retry-interval": 0,
         "codex": {"live-media-relay": {"enabled": False}},
-        "plugins": {"enabled": True, "dir": str(workdir / "plugins"),
-                    "configs": {pid: dict(cfg) for pid, cfg in plugin_configs.items()}},
+        "plugins": {
+            "enabled": True,
+            "dir": str(workdir / "plugins"),
+            "configs": {pid: dict(cfg) for pid, cfg in plugin_configs.items()},
+        },
         "codex-api-key": codex_keys,
     }
 

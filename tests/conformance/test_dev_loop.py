@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import socket
 import sys
-import textwrap
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -24,7 +23,7 @@ PLUGIN_ID = "dev-loop-probe"
 TARGET = "dev_loop_probe.plugin:DevLoopProbe"
 MARK = f"[{PLUGIN_ID}] "
 
-PLUGIN_SOURCE = '''
+PLUGIN_SOURCE = """
 from cpa_sdk import Plugin, PluginConfig, RequestNormalizer
 from cpa_sdk.json_edit import set_top_level_string
 from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
@@ -48,7 +47,7 @@ class DevLoopProbe(Plugin[Config], RequestNormalizer):
         self.host.log(f"dev-loop-probe stamped {{stamp}}", level="info")
         body = set_top_level_string(request.body or b"{{}}", "user", stamp)
         return PayloadResponse(body=body) if body is not None else None
-'''
+"""
 
 BODY = {
     "model": "gpt-5.5",
@@ -61,19 +60,42 @@ BODY = {
 class DevServer(harness.CPAServer):
     """``cpa-sdk dev`` where the harness runs CPA; ``config`` is the base config it starts from."""
 
-    def __init__(self, build: harness.CPABuild, workdir: Path, upstream: harness.FakeCodexUpstream,
-                 sink: harness.OutboundSink, project: Path, *, cpa: Sequence[str],
-                 env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        build: harness.CPABuild,
+        workdir: Path,
+        upstream: harness.FakeCodexUpstream,
+        sink: harness.OutboundSink,
+        project: Path,
+        *,
+        cpa: Sequence[str],
+        env: Mapping[str, str] | None = None,
+    ) -> None:
         codex_key = {"api-key": "sk-dev-loop", "base-url": upstream.url("/dev")}
-        super().__init__(build, workdir, harness.server_config(harness.free_port(), workdir, {}, [codex_key]), sink, env)
+        super().__init__(
+            build, workdir, harness.server_config(harness.free_port(), workdir, {}, [codex_key]), sink, env
+        )
         self.project = project
         self.cpa = list(cpa)
 
     def command(self) -> list[str]:
         return [
-            sys.executable, "-m", "cpa_sdk", "dev", TARGET, *self.cpa,
-            "--port", str(self.port), "--cpa-config", str(self.config_path), "--workdir", str(self.workdir / "dev"),
-            "--path", str(self.project), "-c", str(self.project / "plugin.yaml"),
+            sys.executable,
+            "-m",
+            "cpa_sdk",
+            "dev",
+            TARGET,
+            *self.cpa,
+            "--port",
+            str(self.port),
+            "--cpa-config",
+            str(self.config_path),
+            "--workdir",
+            str(self.workdir / "dev"),
+            "--path",
+            str(self.project),
+            "-c",
+            str(self.project / "plugin.yaml"),
         ]
 
     def forwarded_user(self, upstream: harness.FakeCodexUpstream) -> str:
@@ -113,7 +135,9 @@ def network() -> Iterator[tuple[harness.FakeCodexUpstream, harness.OutboundSink]
 
 
 def test_dev_loop_reloads_the_edited_plugin_in_real_cpa(
-    cpa: harness.CPABuild, tmp_path: Path, project: Path,
+    cpa: harness.CPABuild,
+    tmp_path: Path,
+    project: Path,
     network: tuple[harness.FakeCodexUpstream, harness.OutboundSink],
 ) -> None:
     """The first code stamps ``cfg-first``; after the edit, with no rebuild and the same CPA process,
@@ -129,14 +153,20 @@ def test_dev_loop_reloads_the_edited_plugin_in_real_cpa(
         built_at = built.stat().st_mtime_ns
 
         write_plugin(project, "second")
-        assert harness.wait_until(lambda: server.forwarded_user(upstream) == "cfg-second", timeout=30, interval=0.3), \
+        assert harness.wait_until(lambda: server.forwarded_user(upstream) == "cfg-second", timeout=30, interval=0.3), (
             server.log_tail()
+        )
         assert built.stat().st_mtime_ns == built_at, "the plugin was rebuilt"
 
         (project / "dev_loop_probe" / "plugin.py").write_text("def broken(:\n")
-        assert harness.wait_until(lambda: server.forwarded_user(upstream) == "cfg-second"
-                                  and "still serving the previous code" in server.log_text(), timeout=30, interval=0.3), \
-            server.log_tail()
+        assert harness.wait_until(
+            lambda: (
+                server.forwarded_user(upstream) == "cfg-second"
+                and "still serving the previous code" in server.log_text()
+            ),
+            timeout=30,
+            interval=0.3,
+        ), server.log_tail()
         serving = next(line for line in server.log_text().splitlines() if "CPA is serving" in line)
     log = server.log_text()
     marked = server.marked()
@@ -147,9 +177,11 @@ def test_dev_loop_reloads_the_edited_plugin_in_real_cpa(
     assert any(f"pluginhost: plugin registered plugin_id={PLUGIN_ID}" in line for line in marked), log
     assert any("dev-loop-probe stamped cfg-first" in line for line in marked), log
     assert any("reloaded dev_loop_probe.plugin (dev_loop_probe/plugin.py)" in line for line in marked), log
-    assert any("reloading dev_loop_probe.plugin failed, still serving the previous code" in line for line in marked), log
+    assert any("reloading dev_loop_probe.plugin failed, still serving the previous code" in line for line in marked), (
+        log
+    )
     # The failure's detail comes on lines of its own, without CPA's prefix: still the plugin's.
-    assert any(line[len(MARK):].strip() == "def broken(:" for line in marked), log
+    assert any(line[len(MARK) :].strip() == "def broken(:" for line in marked), log
     cpa_own = [line for line in log.splitlines() if "Starting API server" in line]
     assert cpa_own and not any(line.startswith(MARK) for line in cpa_own), log
     assert "cpa-sdk dev: SIGTERM: stopping CPA" in log and "cpa-sdk dev: CPA stopped (status 0)" in log, log
@@ -158,7 +190,9 @@ def test_dev_loop_reloads_the_edited_plugin_in_real_cpa(
 
 
 def test_dev_loop_without_cpa_builds_it_from_the_go_module(
-    cpa: harness.CPABuild, tmp_path: Path, project: Path,
+    cpa: harness.CPABuild,
+    tmp_path: Path,
+    project: Path,
     network: tuple[harness.FakeCodexUpstream, harness.OutboundSink],
 ) -> None:
     """No ``--cpa``: CPA's server is built from its Go module at ``--cpa-version`` into the cache

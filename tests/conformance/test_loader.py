@@ -25,12 +25,22 @@ def go_view(metadata: dict[str, Any]) -> dict[str, Any]:
     """Metadata as CPA decodes and re-encodes it: absent keys become Go zero values."""
     fields = metadata.get("ConfigFields")
     return {
-        "Name": metadata.get("Name", ""), "Version": metadata.get("Version", ""),
-        "Author": metadata.get("Author", ""), "GitHubRepository": metadata.get("GitHubRepository", ""),
+        "Name": metadata.get("Name", ""),
+        "Version": metadata.get("Version", ""),
+        "Author": metadata.get("Author", ""),
+        "GitHubRepository": metadata.get("GitHubRepository", ""),
         "Logo": metadata.get("Logo", ""),
-        "ConfigFields": None if fields is None else [
-            {"Name": f.get("Name", ""), "Type": f.get("Type", ""), "EnumValues": f.get("EnumValues"),
-             "Description": f.get("Description", "")} for f in fields],
+        "ConfigFields": None
+        if fields is None
+        else [
+            {
+                "Name": f.get("Name", ""),
+                "Type": f.get("Type", ""),
+                "EnumValues": f.get("EnumValues"),
+                "Description": f.get("Description", ""),
+            }
+            for f in fields
+        ],
     }
 
 
@@ -62,8 +72,7 @@ def _reference_ids() -> list[str]:
 
 def scenario(tmp: Path, steps: list[dict[str, Any]]) -> dict[str, Any]:
     (tmp / "auths").mkdir(parents=True, exist_ok=True)
-    return {"plugins_dir": str(tmp / "plugins"), "auth_dir": str(tmp / "auths"), "timeout_seconds": 120,
-            "steps": steps}
+    return {"plugins_dir": str(tmp / "plugins"), "auth_dir": str(tmp / "auths"), "timeout_seconds": 120, "steps": steps}
 
 
 def apply(configs: dict[str, str], enabled: bool = True) -> dict[str, Any]:
@@ -91,9 +100,15 @@ def expected_pick(out: str) -> dict[str, Any]:
     result = envelope["result"]
     if not result.get("Handled"):
         return {"handled": False, "error": None, "response": {"AuthID": "", "DelegateBuiltin": "", "Handled": False}}
-    return {"handled": True, "error": None,
-            "response": {"AuthID": result["AuthID"].strip(), "DelegateBuiltin": result["DelegateBuiltin"].strip(),
-                         "Handled": True}}
+    return {
+        "handled": True,
+        "error": None,
+        "response": {
+            "AuthID": result["AuthID"].strip(),
+            "DelegateBuiltin": result["DelegateBuiltin"].strip(),
+            "Handled": True,
+        },
+    }
 
 
 def actual_pick(result: dict[str, Any]) -> dict[str, Any]:
@@ -105,21 +120,30 @@ def actual_pick(result: dict[str, Any]) -> dict[str, Any]:
 # -- the harness itself ----------------------------------------------------------------------------
 
 
-def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                     tmp_path: Path) -> None:
+def test_control_c_plugin_is_judged_by_the_real_host(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path
+) -> None:
     """A plugin written straight in C: proves the loader, CPA build and config plumbing work."""
     harness.install_plugins(artifacts.paths, tmp_path / "plugins", ["control"])
-    run = harness.run_loader(cpa, scenario(tmp_path, [
-        apply({"control": "enabled: true\npriority: 5\n"}),
-        {"op": "registered"},
-        {"op": "has_scheduler"},
-        {"op": "pick", "request": {"Provider": "codex", "Model": "m",
-                                   "Candidates": [{"ID": "a"}, {"ID": "control-pick"}]}},
-        {"op": "unload", "id": "control"},
-        {"op": "registered"},
-        apply({"control": "enabled: true\n"}),
-        {"op": "registered"},
-    ]))
+    run = harness.run_loader(
+        cpa,
+        scenario(
+            tmp_path,
+            [
+                apply({"control": "enabled: true\npriority: 5\n"}),
+                {"op": "registered"},
+                {"op": "has_scheduler"},
+                {
+                    "op": "pick",
+                    "request": {"Provider": "codex", "Model": "m", "Candidates": [{"ID": "a"}, {"ID": "control-pick"}]},
+                },
+                {"op": "unload", "id": "control"},
+                {"op": "registered"},
+                apply({"control": "enabled: true\n"}),
+                {"op": "registered"},
+            ],
+        ),
+    )
     registered = by_op(run, "registered")
     assert [p["id"] for p in registered[0]["plugins"]] == ["control"]
     assert registered[0]["plugins"][0]["priority"] == 5
@@ -136,8 +160,9 @@ def test_control_c_plugin_is_judged_by_the_real_host(cpa: harness.CPABuild, arti
 
 
 @pytest.mark.parametrize("plugin_id", _reference_ids())
-def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
-                                              tmp_path: Path, plugin_id: str) -> None:
+def test_reference_plugin_registers_as_golden(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any], tmp_path: Path, plugin_id: str
+) -> None:
     """CPA loads the Python .so, accepts its registration, and shows golden metadata."""
     artifacts.need_sdk_built(plugin_id)
     cls = artifacts.specs[plugin_id].cls
@@ -152,13 +177,19 @@ def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: 
     assert sent_caps == {k: v for k, v in expected_caps.items() if v not in (False, None, "", [])}, sent_caps
 
     harness.install_plugins(artifacts.paths, tmp_path / "plugins", [plugin_id])
-    run = harness.run_loader(cpa, scenario(tmp_path, [
-        apply({plugin_id: "enabled: true\npriority: 7\n"}),
-        {"op": "registered"},
-        {"op": "has_scheduler"},
-        apply({plugin_id: "enabled: true\npriority: 7\n"}),  # a reconfigure must keep it registered
-        {"op": "registered"},
-    ]))
+    run = harness.run_loader(
+        cpa,
+        scenario(
+            tmp_path,
+            [
+                apply({plugin_id: "enabled: true\npriority: 7\n"}),
+                {"op": "registered"},
+                {"op": "has_scheduler"},
+                apply({plugin_id: "enabled: true\npriority: 7\n"}),  # a reconfigure must keep it registered
+                {"op": "registered"},
+            ],
+        ),
+    )
     loaded = [line for line in plugin_log(run, plugin_id) if "plugin loaded" in line]
     registered_lines = [line for line in plugin_log(run, plugin_id) if "plugin registered" in line]
     assert len(loaded) == 1 and len(registered_lines) == 1, "\n".join(run.log[-40:])
@@ -173,17 +204,20 @@ def test_reference_plugin_registers_as_golden(cpa: harness.CPABuild, artifacts: 
     assert by_op(run, "has_scheduler")[0]["value"] == bool(expected_caps.get("scheduler"))
     echo_load_lines(run, plugin_id, plugin_id)
     source = matched[0] if matched else "its own metadata (no golden counterpart)"
-    harness.evidence(f"[{cpa.version}] loader: {plugin_id} registered; metadata+config fields and capabilities "
-                     f"{sorted(k for k, v in sent_caps.items() if v is True)} == {source}; host sees "
-                     f"scheduler={bool(expected_caps.get('scheduler'))} auth_provider="
-                     f"{bool(expected_caps.get('auth_provider'))}")
+    harness.evidence(
+        f"[{cpa.version}] loader: {plugin_id} registered; metadata+config fields and capabilities "
+        f"{sorted(k for k, v in sent_caps.items() if v is True)} == {source}; host sees "
+        f"scheduler={bool(expected_caps.get('scheduler'))} auth_provider="
+        f"{bool(expected_caps.get('auth_provider'))}"
+    )
 
 
 # -- scheduler: replay the golden vectors through the host's PickAuth -------------------------------
 
 
-def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any],
-                                              tmp_path: Path) -> None:
+def test_scheduler_golden_replay_through_host(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any], tmp_path: Path
+) -> None:
     artifacts.need_sdk_built("scheduler")
     steps: list[dict[str, Any]] = [apply({"scheduler": "enabled: true\n"})]
     expectations: list[tuple[int, Any]] = []  # (index of the result, expectation)
@@ -208,9 +242,16 @@ def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: 
                 expectations.append((len(steps) - 1, expected_pick(vector["out"])))
             else:
                 # A plugin whose reconfigure failed leaves the host snapshot: nobody is asked.
-                expectations.append((len(steps) - 1, {"handled": False, "error": None,
-                                                      "response": {"AuthID": "", "DelegateBuiltin": "",
-                                                                   "Handled": False}}))
+                expectations.append(
+                    (
+                        len(steps) - 1,
+                        {
+                            "handled": False,
+                            "error": None,
+                            "response": {"AuthID": "", "DelegateBuiltin": "", "Handled": False},
+                        },
+                    )
+                )
     harness.install_plugins(artifacts.paths, tmp_path / "plugins", ["scheduler"])
     run = harness.run_loader(cpa, scenario(tmp_path, steps))
     assert len(run.lines("pluginhost: plugin loaded")) == 1
@@ -225,8 +266,10 @@ def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: 
             else:
                 assert got == expected, (index, steps[index])
     picks = [r for r in run.results if r["op"] == "pick"]
-    harness.evidence(f"[{cpa.version}] loader: scheduler golden replay, {len(picks)} PickAuth calls and "
-                     f"{sum(1 for s in steps if s['op'] == 'apply')} ApplyConfig (register/reconfigure) all as golden")
+    harness.evidence(
+        f"[{cpa.version}] loader: scheduler golden replay, {len(picks)} PickAuth calls and "
+        f"{sum(1 for s in steps if s['op'] == 'apply')} ApplyConfig (register/reconfigure) all as golden"
+    )
 
 
 # -- unload, reload, hot reload, disable/enable ----------------------------------------------------
@@ -235,35 +278,62 @@ def test_scheduler_golden_replay_through_host(cpa: harness.CPABuild, artifacts: 
 def test_unload_reload_and_hot_reload(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
     """dlclose and dlopen again, twice; a sibling's unload; a hot reload to a -v file; disable."""
     paths = artifacts.need_sdk_built("scheduler", "codex-service-tier")
-    pick = {"op": "pick", "request": {"Provider": "codex", "Model": "gpt-5.5",
-                                      "Candidates": [{"ID": "a1"}, {"ID": "a2"}]}}
+    pick = {
+        "op": "pick",
+        "request": {"Provider": "codex", "Model": "gpt-5.5", "Candidates": [{"ID": "a1"}, {"ID": "a2"}]},
+    }
     both = {"scheduler": "enabled: true\nauth_id: a2\n", "codex-service-tier": "enabled: true\nfast: true\n"}
     plugins_dir = tmp_path / "plugins"
     harness.install_plugins(paths, plugins_dir, ["scheduler", "codex-service-tier"])
     steps: list[dict[str, Any]] = [
-        apply(both), {"op": "registered"}, pick,
+        apply(both),
+        {"op": "registered"},
+        pick,
         # unload the sibling: the scheduler (same embedded interpreter) must keep working
-        {"op": "unload", "id": "codex-service-tier"}, {"op": "registered"}, pick,
+        {"op": "unload", "id": "codex-service-tier"},
+        {"op": "registered"},
+        pick,
         # unload and reload the scheduler twice
-        {"op": "unload", "id": "scheduler"}, {"op": "registered"}, {"op": "has_scheduler"},
+        {"op": "unload", "id": "scheduler"},
+        {"op": "registered"},
+        {"op": "has_scheduler"},
         {"op": "busy", "id": "scheduler"},
-        apply(both), {"op": "registered"}, pick,
-        {"op": "unload", "id": "scheduler"}, {"op": "registered"},
-        apply(both), {"op": "registered"}, pick,
+        apply(both),
+        {"op": "registered"},
+        pick,
+        {"op": "unload", "id": "scheduler"},
+        {"op": "registered"},
+        apply(both),
+        {"op": "registered"},
+        pick,
         # hot reload: a newer versioned file wins and is loaded while the old copy is still mapped
         {"op": "copy_file", "from": str(plugins_dir / "scheduler.so"), "to": str(plugins_dir / "scheduler-v0.2.0.so")},
-        apply({**both, "scheduler": "enabled: true\nauth_id: a1\n"}), {"op": "registered"}, pick,
+        apply({**both, "scheduler": "enabled: true\nauth_id: a1\n"}),
+        {"op": "registered"},
+        pick,
         # plugins.enabled: false deactivates without unloading; re-enabling reuses the instance
-        apply(both, enabled=False), {"op": "registered"}, {"op": "has_scheduler"},
-        apply(both), {"op": "registered"}, pick,
-        {"op": "shutdown_all"}, {"op": "registered"},
+        apply(both, enabled=False),
+        {"op": "registered"},
+        {"op": "has_scheduler"},
+        apply(both),
+        {"op": "registered"},
+        pick,
+        {"op": "shutdown_all"},
+        {"op": "registered"},
     ]
     run = harness.run_loader(cpa, scenario(tmp_path, steps))
     ids = [sorted(p["id"] for p in r["plugins"]) for r in by_op(run, "registered")]
     assert ids == [
-        ["codex-service-tier", "scheduler"], ["scheduler"], [], ["codex-service-tier", "scheduler"],
-        ["codex-service-tier"], ["codex-service-tier", "scheduler"], ["codex-service-tier", "scheduler"], [],
-        ["codex-service-tier", "scheduler"], [],
+        ["codex-service-tier", "scheduler"],
+        ["scheduler"],
+        [],
+        ["codex-service-tier", "scheduler"],
+        ["codex-service-tier"],
+        ["codex-service-tier", "scheduler"],
+        ["codex-service-tier", "scheduler"],
+        [],
+        ["codex-service-tier", "scheduler"],
+        [],
     ], ids
     picked = [r["response"]["AuthID"] if r["handled"] else None for r in by_op(run, "pick")]
     # the last pick follows the re-enabling config (auth_id a2 again): re-enable is a reconfigure
@@ -307,12 +377,15 @@ def _golden_auth_vectors(golden: dict[str, Any], plugin_id: str) -> dict[str, An
     if not match:
         return None
     vectors = golden["generated_examples"]["auth"]
-    return {m: json.loads(vectors[m]["out"].replace("<PID>", plugin_id))["result"]
-            for m in ("auth.parse", "auth.login.start", "auth.login.poll")}
+    return {
+        m: json.loads(vectors[m]["out"].replace("<PID>", plugin_id))["result"]
+        for m in ("auth.parse", "auth.login.start", "auth.login.poll")
+    }
 
 
-def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                      golden: dict[str, Any], tmp_path: Path) -> None:
+def test_auth_providers_parse_and_login_through_host(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any], tmp_path: Path
+) -> None:
     """ParseAuth(s), StartLogin and PollLogin of every auth-provider plugin, through the host."""
     ids = [pid for pid in _plugins_with(artifacts, "auth_provider") if pid in artifacts.paths]
     if not ids:
@@ -324,15 +397,31 @@ def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, arti
         assert identifier, f"the host sees no auth.identifier for {pid}"
         raw = json.dumps({"type": identifier}).encode()
         harness.install_plugins(artifacts.paths, work / "plugins", [pid])
-        run = harness.run_loader(cpa, scenario(work, [
-            apply({pid: "enabled: true\n"}),
-            {"op": "has_auth_provider", "provider": identifier},
-            {"op": "parse_auth", "request": {"Provider": "", "Path": str(work / "auths" / "x.json"),
-                                             "FileName": "x.json", "RawJSON": base64.b64encode(raw).decode()}},
-            {"op": "start_login", "provider": identifier,
-             "base_url": "http://127.0.0.1:1/v0/management/oauth-callback"},
-            {"op": "poll_login", "provider": identifier, "state": "example-state"},
-        ]))
+        run = harness.run_loader(
+            cpa,
+            scenario(
+                work,
+                [
+                    apply({pid: "enabled: true\n"}),
+                    {"op": "has_auth_provider", "provider": identifier},
+                    {
+                        "op": "parse_auth",
+                        "request": {
+                            "Provider": "",
+                            "Path": str(work / "auths" / "x.json"),
+                            "FileName": "x.json",
+                            "RawJSON": base64.b64encode(raw).decode(),
+                        },
+                    },
+                    {
+                        "op": "start_login",
+                        "provider": identifier,
+                        "base_url": "http://127.0.0.1:1/v0/management/oauth-callback",
+                    },
+                    {"op": "poll_login", "provider": identifier, "state": "example-state"},
+                ],
+            ),
+        )
         assert by_op(run, "has_auth_provider")[0]["value"] is True
         parsed, started, polled = by_op(run, "parse_auth")[0], by_op(run, "start_login")[0], by_op(run, "poll_login")[0]
         assert parsed["error"] is None and parsed["handled"] is True, parsed
@@ -346,21 +435,30 @@ def test_auth_providers_parse_and_login_through_host(cpa: harness.CPABuild, arti
         if vectors is not None:
             want = vectors["auth.parse"]["Auth"]
             assert {k: auth[k] for k in ("id", "provider", "file_name", "label", "metadata")} == {
-                "id": want["ID"], "provider": want["Provider"], "file_name": want["FileName"],
-                "label": want["Label"], "metadata": want["Metadata"]}
+                "id": want["ID"],
+                "provider": want["Provider"],
+                "file_name": want["FileName"],
+                "label": want["Label"],
+                "metadata": want["Metadata"],
+            }
             want_start = vectors["auth.login.start"]
             assert {k: started["response"][k] for k in ("Provider", "URL", "State", "ExpiresAt")} == {
-                k: want_start[k] for k in ("Provider", "URL", "State", "ExpiresAt")}
+                k: want_start[k] for k in ("Provider", "URL", "State", "ExpiresAt")
+            }
             want_poll = vectors["auth.login.poll"]
-            assert (polled["response"]["Status"], polled["response"]["Message"]) == (want_poll["Status"],
-                                                                                   want_poll["Message"])
+            assert (polled["response"]["Status"], polled["response"]["Message"]) == (
+                want_poll["Status"],
+                want_poll["Message"],
+            )
             assert [a["id"] for a in polled["converted"]] == [want_poll["Auth"]["ID"]]
             checked.append(f"{pid} (== generated_examples.auth)")
         else:
             checked.append(f"{pid} (identifier {identifier}, poll {polled['response']['Status']!r})")
         echo_load_lines(run, pid, "auth")
-    harness.evidence(f"[{cpa.version}] loader: ParseAuths/ParseAuth, StartLogin, PollLogin through the host for "
-                     + "; ".join(checked))
+    harness.evidence(
+        f"[{cpa.version}] loader: ParseAuths/ParseAuth, StartLogin, PollLogin through the host for "
+        + "; ".join(checked)
+    )
 
 
 def test_model_providers_through_host(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path) -> None:
@@ -372,8 +470,10 @@ def test_model_providers_through_host(cpa: harness.CPABuild, artifacts: harness.
     steps: list[dict[str, Any]] = [apply({pid: "enabled: true\n" for pid in ids})]
     for pid in ids:
         provider = identifiers.get(pid) or pid
-        steps += [{"op": "models_for_auth", "auth": {"id": f"{pid}-auth", "provider": provider}},
-                  {"op": "models_for_provider", "provider": provider}]
+        steps += [
+            {"op": "models_for_auth", "auth": {"id": f"{pid}-auth", "provider": provider}},
+            {"op": "models_for_provider", "provider": provider},
+        ]
     harness.install_plugins(artifacts.paths, tmp_path / "plugins", ids)
     run = harness.run_loader(cpa, scenario(tmp_path, steps))
     summary = []

@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,8 +49,11 @@ def require_built(artifacts: harness.Artifacts, *ids: str) -> dict[str, Path]:
     """The artifacts of ``ids``: these tests fail (never skip) when a plugin is not built."""
     if artifacts.standin:
         pytest.xfail("CPA_CONFORMANCE_STANDIN=1: these tests need the cpa-sdk plugins, not C stand-ins")
-    problems = {pid: artifacts.failed.get(pid) or artifacts.blocked.get(pid, "not built")
-                for pid in ids if pid not in artifacts.paths}
+    problems = {
+        pid: artifacts.failed.get(pid) or artifacts.blocked.get(pid, "not built")
+        for pid in ids
+        if pid not in artifacts.paths
+    }
     if problems:
         pytest.fail(f"plugins not built: {problems}", pytrace=False)
     return {pid: artifacts.paths[pid] for pid in ids}
@@ -122,8 +125,9 @@ def refused_attempts(sink: harness.OutboundSink) -> list[str]:
 # -- A. request-lifecycle ------------------------------------------------------------------------------
 
 
-def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                    tmp_path: Path, sink: harness.OutboundSink) -> None:
+def test_request_lifecycle_admission_in_cpa_server(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, sink: harness.OutboundSink
+) -> None:
     """max_concurrency: 2 in CPA's server: two requests held at the upstream fill the slots; a third
     is terminated with 429 + Retry-After: 1 before any upstream call; a body with the reject
     keyword gets 403 with the plugin's JSON body; once the two complete (request.complete,
@@ -132,9 +136,14 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
     upstream = HeldCodexUpstream()
     work = tmp_path / "run-lifecycle"
     harness.install_plugins(paths, work / "plugins", ["request-lifecycle"])
-    config = harness.server_config(harness.free_port(), work, {
-        "request-lifecycle": {"enabled": True, "max_concurrency": 2, "reject_keyword": REJECT_KEYWORD},
-    }, [{"api-key": CODEX_KEY, "base-url": upstream.url("/held")}])
+    config = harness.server_config(
+        harness.free_port(),
+        work,
+        {
+            "request-lifecycle": {"enabled": True, "max_concurrency": 2, "reject_keyword": REJECT_KEYWORD},
+        },
+        [{"api-key": CODEX_KEY, "base-url": upstream.url("/held")}],
+    )
     auth = {"Authorization": f"Bearer {harness.CLIENT_KEY}"}
     pool = ThreadPoolExecutor(max_workers=6)
     try:
@@ -146,6 +155,7 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
 
             def post_until_admitted(text: str, timeout: float = 15) -> Future[tuple[int, dict[str, str], bytes]]:
                 """Send until CPA lets it through (a slot may still await its request.complete)."""
+
                 def attempt() -> tuple[int, dict[str, str], bytes]:
                     deadline = time.monotonic() + timeout
                     while True:
@@ -153,12 +163,14 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
                         if status != 429 or time.monotonic() > deadline:
                             return status, headers, body
                         time.sleep(0.1)
+
                 return pool.submit(attempt)
 
             # Two requests reach the upstream and are held there: both slots are taken.
             first = [pool.submit(post, f"held request {i}") for i in (1, 2)]
-            assert harness.wait_until(lambda: upstream.count() == 2, timeout=20), \
+            assert harness.wait_until(lambda: upstream.count() == 2, timeout=20), (
                 f"the upstream saw {upstream.count()} of 2 requests\n{server.log_tail()}"
+            )
             assert not any(f.done() for f in first), [f.result() for f in first if f.done()]
 
             # The third is stopped by the plugin: 429, Retry-After: 1, the plugin's body, no upstream call.
@@ -166,8 +178,9 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
             assert status == 429, (status, body[:500], server.log_tail())
             assert header(headers, "Retry-After") == "1", headers
             assert header(headers, "Content-Type").startswith("application/json"), headers
-            assert json.loads(body) == {"error": {"message": "plugin concurrency limit reached",
-                                                  "type": "plugin_request_rejected"}}, body
+            assert json.loads(body) == {
+                "error": {"message": "plugin concurrency limit reached", "type": "plugin_request_rejected"}
+            }, body
             # The keyword is checked first: 403 even while no slot is free.
             kw_full_status, _, kw_full_body = post(f"please {REJECT_KEYWORD} now")
             assert kw_full_status == 403, (kw_full_status, kw_full_body[:500])
@@ -184,8 +197,9 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
             kw_status, kw_headers, kw_body = post(f"this text contains {REJECT_KEYWORD} in the middle")
             assert kw_status == 403, (kw_status, kw_body[:500])
             assert header(kw_headers, "Content-Type").startswith("application/json"), kw_headers
-            assert json.loads(kw_body) == {"error": {"message": "request blocked by plugin policy",
-                                                     "type": "plugin_request_rejected"}}, kw_body
+            assert json.loads(kw_body) == {
+                "error": {"message": "request blocked by plugin policy", "type": "plugin_request_rejected"}
+            }, kw_body
             assert kw_body == kw_full_body
             assert upstream.count() == 2
 
@@ -197,8 +211,9 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
             # Both slots, and no more: hold two again, a third is refused again.
             upstream.hold_again()
             second = [post_until_admitted(f"second round {i}") for i in (1, 2)]
-            assert harness.wait_until(lambda: upstream.count() == 5, timeout=30), \
+            assert harness.wait_until(lambda: upstream.count() == 5, timeout=30), (
                 f"the upstream saw {upstream.count() - 3} of 2 second-round requests\n{server.log_tail()}"
+            )
             over_status, over_headers, _ = post("third of the second round")
             assert (over_status, header(over_headers, "Retry-After")) == (429, "1"), over_status
             time.sleep(0.5)
@@ -219,16 +234,19 @@ def test_request_lifecycle_admission_in_cpa_server(cpa: harness.CPABuild, artifa
         harness.evidence(f"[{cpa.version}] server/lifecycle: {line.strip()}")
     for attempt in refused_attempts(sink):
         harness.evidence(f"[{cpa.version}] server/lifecycle: outbound attempt refused by the local sink: {attempt}")
-    harness.evidence(f"[{cpa.version}] server: request-lifecycle max_concurrency=2: 2 held at the upstream, the 3rd "
-                     "-> 429 Retry-After: 1 (upstream count stayed 2); keyword -> 403 plugin JSON; after completion "
-                     "slots freed, 2 more admitted and the next one refused again")
+    harness.evidence(
+        f"[{cpa.version}] server: request-lifecycle max_concurrency=2: 2 held at the upstream, the 3rd "
+        "-> 429 Retry-After: 1 (upstream count stayed 2); keyword -> 403 plugin JSON; after completion "
+        "slots freed, 2 more admitted and the next one refused again"
+    )
 
 
 # -- B. interceptor fail-open vs terminate ------------------------------------------------------------
 
 
-def test_interceptor_raise_fails_open_and_terminate_stops(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                          tmp_path: Path, sink: harness.OutboundSink) -> None:
+def test_interceptor_raise_fails_open_and_terminate_stops(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, sink: harness.OutboundSink
+) -> None:
     """A request interceptor raising PluginError does not stop the request (CPA logs
     ``request interceptor <id> failed`` and sends it upstream); a Terminate 451 answer is written
     to the client and the upstream never sees that request."""
@@ -237,8 +255,12 @@ def test_interceptor_raise_fails_open_and_terminate_stops(cpa: harness.CPABuild,
     upstream = harness.RecordingServer("codex", harness.codex_reply)
     work = tmp_path / "run-interceptor"
     harness.install_plugins(paths, work / "plugins", [plugin_id])
-    config = harness.server_config(harness.free_port(), work, {plugin_id: {"enabled": True}},
-                                   [{"api-key": CODEX_KEY, "base-url": upstream.url("/codex")}])
+    config = harness.server_config(
+        harness.free_port(),
+        work,
+        {plugin_id: {"enabled": True}},
+        [{"api-key": CODEX_KEY, "base-url": upstream.url("/codex")}],
+    )
     try:
         with harness.CPAServer(cpa, work, config, sink) as server:
             server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
@@ -256,12 +278,16 @@ def test_interceptor_raise_fails_open_and_terminate_stops(cpa: harness.CPABuild,
             assert interceptor_outcomes.RAISE_MESSAGE in failures[0], failures[0]
 
             stop_status, stop_headers, stop_data = server.request(
-                "POST", "/v1/responses", responses_body("please stop-me, plugin"),
-                {"Authorization": f"Bearer {harness.CLIENT_KEY}"})
+                "POST",
+                "/v1/responses",
+                responses_body("please stop-me, plugin"),
+                {"Authorization": f"Bearer {harness.CLIENT_KEY}"},
+            )
             assert stop_status == interceptor_outcomes.STOP_STATUS, (stop_status, stop_data[:500])
             assert header(stop_headers, "Content-Type").startswith("application/json"), stop_headers
-            assert json.loads(stop_data) == {"error": {"message": interceptor_outcomes.STOP_MESSAGE,
-                                                       "type": "plugin_request_rejected"}}, stop_data
+            assert json.loads(stop_data) == {
+                "error": {"message": interceptor_outcomes.STOP_MESSAGE, "type": "plugin_request_rejected"}
+            }, stop_data
             time.sleep(0.5)
             assert upstream.count() == 1, [r.body[:200] for r in upstream.snapshot()]
 
@@ -272,10 +298,14 @@ def test_interceptor_raise_fails_open_and_terminate_stops(cpa: harness.CPABuild,
             assert server.alive
     finally:
         upstream.close()
-    harness.evidence(f"[{cpa.version}] server: interceptor raised PluginError -> request still reached the upstream "
-                     f"(HTTP 200), CPA logged: {failures[0].strip()}")
-    harness.evidence(f"[{cpa.version}] server: interceptor answered Terminate 451 -> client got 451 with the plugin's "
-                     "JSON body, upstream saw nothing")
+    harness.evidence(
+        f"[{cpa.version}] server: interceptor raised PluginError -> request still reached the upstream "
+        f"(HTTP 200), CPA logged: {failures[0].strip()}"
+    )
+    harness.evidence(
+        f"[{cpa.version}] server: interceptor answered Terminate 451 -> client got 451 with the plugin's "
+        "JSON body, upstream saw nothing"
+    )
 
 
 # -- C. claude-web-search-router ----------------------------------------------------------------------
@@ -303,9 +333,9 @@ def parse_sse(data: bytes) -> list[tuple[str, dict[str, Any]]]:
         name, payload = "", []
         for line in block.split("\n"):
             if line.startswith("event:"):
-                name = line[len("event:"):].strip()
+                name = line[len("event:") :].strip()
             elif line.startswith("data:"):
-                payload.append(line[len("data:"):].strip())
+                payload.append(line[len("data:") :].strip())
         if name or payload:
             events.append((name, json.loads("\n".join(payload))))
     return events
@@ -313,21 +343,34 @@ def parse_sse(data: bytes) -> list[tuple[str, dict[str, Any]]]:
 
 EXPECTED_STREAM = [
     "message_start",
-    "content_block_start", "content_block_delta", "content_block_stop",  # server_tool_use
-    "content_block_start", "content_block_stop",  # web_search_tool_result
-    "content_block_start", "content_block_delta", "content_block_stop",  # text
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",  # server_tool_use
+    "content_block_start",
+    "content_block_stop",  # web_search_tool_result
+    "content_block_start",
+    "content_block_delta",
+    "content_block_stop",  # text
     "message_delta",
     "message_stop",
 ]
 
 
 def expected_hits() -> list[dict[str, Any]]:
-    return [{"type": "web_search_result", "title": hit["title"] or "docs.example.invalid", "url": hit["url"],
-             "page_age": None} for hit in TAVILY_RESULTS]
+    return [
+        {
+            "type": "web_search_result",
+            "title": hit["title"] or "docs.example.invalid",
+            "url": hit["url"],
+            "page_age": None,
+        }
+        for hit in TAVILY_RESULTS
+    ]
 
 
-def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                       tmp_path: Path, sink: harness.OutboundSink) -> None:
+def test_claude_web_search_router_falls_back_to_tavily(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, sink: harness.OutboundSink
+) -> None:
     """A Claude Code web search (/v1/messages with only a web_search_20250305 tool) is routed by
     model.route to the router's executor; its fallback chain calls the Codex provider through
     host.model.execute (the fake Codex answers 429), leaves out antigravity (no model resolves),
@@ -340,9 +383,14 @@ def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, ar
     tavily = harness.RecordingServer("tavily", tavily_reply)
     work = tmp_path / "run-web-search"
     harness.install_plugins(paths, work / "plugins", [plugin_id])
-    config = harness.server_config(harness.free_port(), work, {
-        plugin_id: {"enabled": True, "priority": 20, "route": "fallback", "tavily_api_keys": [TAVILY_KEY]},
-    }, [{"api-key": CODEX_KEY, "base-url": codex.url("/codex")}])
+    config = harness.server_config(
+        harness.free_port(),
+        work,
+        {
+            plugin_id: {"enabled": True, "priority": 20, "route": "fallback", "tavily_api_keys": [TAVILY_KEY]},
+        },
+        [{"api-key": CODEX_KEY, "base-url": codex.url("/codex")}],
+    )
     headers = {"Authorization": f"Bearer {harness.CLIENT_KEY}", "anthropic-version": "2023-06-01"}
     try:
         with harness.CPAServer(cpa, work, config, sink, env={"CPA_TAVILY_BASE_URL": tavily.url("/tavily")}) as server:
@@ -381,8 +429,13 @@ def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, ar
     assert len(tavily_seen) == 1, [(r.path, r.body) for r in tavily_seen]
     search = tavily_seen[0]
     assert search.path == "/tavily/search", search.path
-    assert search.json() == {"api_key": TAVILY_KEY, "query": QUERY, "search_depth": "basic", "max_results": 3,
-                             "include_answer": True}, search.json()
+    assert search.json() == {
+        "api_key": TAVILY_KEY,
+        "query": QUERY,
+        "search_depth": "basic",
+        "max_results": 3,
+        "include_answer": True,
+    }, search.json()
 
     # The client got Claude's server-side web search shape.
     assert header(reply_headers, "Content-Type").startswith("application/json"), reply_headers
@@ -422,8 +475,9 @@ def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, ar
         assert codex_after_stream[1].json()["model"] == CODEX_MODEL
         stream_codex = "the fake Codex answered 429 again"
     else:
-        assert len(codex_after_stream) == 1 and cooldown in log_text, \
-            [(r.path, r.body[:200]) for r in codex_after_stream]
+        assert len(codex_after_stream) == 1 and cooldown in log_text, [
+            (r.path, r.body[:200]) for r in codex_after_stream
+        ]
         stream_codex = "CPA refused the Codex attempt (key in quota cooldown after the 429)"
 
     # Tavily was only ever the local fake: nothing of the plugin's went out through the proxy.
@@ -433,8 +487,10 @@ def test_claude_web_search_router_falls_back_to_tavily(cpa: harness.CPABuild, ar
         harness.evidence(f"[{cpa.version}] server/web-search: {line.strip()}")
     for attempt in attempts:
         harness.evidence(f"[{cpa.version}] server/web-search: outbound attempt refused by the local sink: {attempt}")
-    harness.evidence(f"[{cpa.version}] server: claude-web-search-router: /v1/messages web_search -> plugin executor; "
-                     f"fake Codex {codex_request.path} (model {CODEX_MODEL}) answered 429 -> fallback; fake Tavily got "
-                     f"query {QUERY!r} with key {TAVILY_KEY}; client got server_tool_use + web_search_tool_result + "
-                     "text, usage.server_tool_use.web_search_requests=1; streamed: 11 Claude SSE events, "
-                     f"after {stream_codex}")
+    harness.evidence(
+        f"[{cpa.version}] server: claude-web-search-router: /v1/messages web_search -> plugin executor; "
+        f"fake Codex {codex_request.path} (model {CODEX_MODEL}) answered 429 -> fallback; fake Tavily got "
+        f"query {QUERY!r} with key {TAVILY_KEY}; client got server_tool_use + web_search_tool_result + "
+        "text, usage.server_tool_use.web_search_requests=1; streamed: 11 Claude SSE events, "
+        f"after {stream_codex}"
+    )

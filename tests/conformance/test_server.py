@@ -74,8 +74,9 @@ def only_responses(requests: list[harness.UpstreamRequest]) -> list[harness.Upst
     return [r for r in requests if r.path.endswith("/responses")]
 
 
-def send(server: harness.CPAServer, upstream: harness.FakeCodexUpstream,
-         body: dict[str, Any]) -> harness.UpstreamRequest:
+def send(
+    server: harness.CPAServer, upstream: harness.FakeCodexUpstream, body: dict[str, Any]
+) -> harness.UpstreamRequest:
     status, data = server.responses(body)
     assert status == 200, f"CPA answered {status}: {data[:2000]!r}\n{server.log_tail()}"
     reply = json.loads(data)
@@ -85,8 +86,9 @@ def send(server: harness.CPAServer, upstream: harness.FakeCodexUpstream,
     return received[0]
 
 
-def test_server_harness_with_control_c_plugin(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path,
-                                               network: Any) -> None:
+def test_server_harness_with_control_c_plugin(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, network: Any
+) -> None:
     """CPA's server loads the C control plugin and proxies to the fake upstream: the harness works."""
     upstream, sink = network
     work = tmp_path / "run-control"
@@ -104,10 +106,23 @@ def listing_view(registration: dict[str, Any]) -> dict[str, Any]:
     """A golden registration as ``GET /v0/management/plugins`` shows it (snake_case keys)."""
     meta = registration["metadata"]
     # The listing turns a null EnumValues (and a null ConfigFields) into [] (htmlsanitize.Strings).
-    fields = [{"name": f["Name"], "type": f["Type"], "enum_values": f.get("EnumValues") or [],
-               "description": f["Description"]} for f in meta.get("ConfigFields") or []]
-    return {"name": meta["Name"], "version": meta["Version"], "author": meta["Author"],
-            "github_repository": meta["GitHubRepository"], "logo": meta.get("Logo", ""), "config_fields": fields}
+    fields = [
+        {
+            "name": f["Name"],
+            "type": f["Type"],
+            "enum_values": f.get("EnumValues") or [],
+            "description": f["Description"],
+        }
+        for f in meta.get("ConfigFields") or []
+    ]
+    return {
+        "name": meta["Name"],
+        "version": meta["Version"],
+        "author": meta["Author"],
+        "github_repository": meta["GitHubRepository"],
+        "logo": meta.get("Logo", ""),
+        "config_fields": fields,
+    }
 
 
 def unescaped(value: Any) -> Any:
@@ -122,8 +137,9 @@ def unescaped(value: Any) -> Any:
 
 
 def management_listing(server: harness.CPAServer) -> dict[str, dict[str, Any]]:
-    status, _, body = server.request("GET", "/v0/management/plugins",
-                                     headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"})
+    status, _, body = server.request(
+        "GET", "/v0/management/plugins", headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"}
+    )
     assert status == 200, (status, body[:500])
     return {entry["id"]: entry for entry in json.loads(body)["plugins"]}
 
@@ -133,8 +149,9 @@ def listed_models(server: harness.CPAServer) -> set[str]:
     return {m.get("id") for m in json.loads(body).get("data", [])} if status == 200 else set()
 
 
-def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                             golden: dict[str, Any], tmp_path: Path, network: Any) -> None:
+def test_all_reference_plugins_in_one_server(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, golden: dict[str, Any], tmp_path: Path, network: Any
+) -> None:
     """Every reference plugin at once in one CPA process: all register, the management API shows
     the golden metadata and config fields, and static models reach CPA's model list."""
     upstream, sink = network
@@ -142,8 +159,9 @@ def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: h
     paths = artifacts.need_sdk_built(*harness.REQUIRED_REFERENCE_PLUGINS, *ids)
     work = tmp_path / "run-all"
     harness.install_plugins(paths, work / "plugins", sorted(paths))
-    config = harness.server_config(harness.free_port(), work, {pid: {"enabled": True} for pid in paths},
-                                   codex_keys(upstream))
+    config = harness.server_config(
+        harness.free_port(), work, {pid: {"enabled": True} for pid in paths}, codex_keys(upstream)
+    )
     with harness.CPAServer(cpa, work, config, sink) as server:
         for plugin_id in paths:
             server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
@@ -152,10 +170,10 @@ def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: h
             # loaded (RegisterModels, no log line): wait for the model list, asserted below.
             harness.wait_until(lambda: "example-model-python-model" in listed_models(server), timeout=15)
         listing = management_listing(server)
-        key_status, _, key_body = server.request("GET", "/v1/models",
-                                                 headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"})
-        status, _, models_body = server.request("GET", "/v1/models",
-                                                headers={"X-Example-Frontend-Auth": "exclusive"})
+        key_status, _, key_body = server.request(
+            "GET", "/v1/models", headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"}
+        )
+        status, _, models_body = server.request("GET", "/v1/models", headers={"X-Example-Frontend-Auth": "exclusive"})
         wrong_status, _, _ = server.request("GET", "/v1/models", headers={"X-Example-Frontend-Auth": "Exclusive"})
         assert server.alive
         report_server(server, "all-reference-plugins", sink)
@@ -171,24 +189,31 @@ def test_all_reference_plugins_in_one_server(cpa: harness.CPABuild, artifacts: h
             assert unescaped(entry["metadata"]) == expected, (plugin_id, entry["metadata"])
             assert unescaped(entry["config_fields"]) == expected["config_fields"]
             compared.append(plugin_id)
-    harness.evidence(f"[{cpa.version}] server: {len(paths)} reference plugins loaded in one CPA process; "
-                     f"GET /v0/management/plugins shows golden metadata and config fields for {compared}")
+    harness.evidence(
+        f"[{cpa.version}] server: {len(paths)} reference plugins loaded in one CPA process; "
+        f"GET /v0/management/plugins shows golden metadata and config fields for {compared}"
+    )
     if "frontend-auth-exclusive" in paths:
         # The exclusive frontend authenticator replaces CPA's own API keys (cpa-protocol.md §5.4).
         assert (key_status, status, wrong_status) == (401, 200, 401), (key_status, key_body[:200], status)
-        harness.evidence(f"[{cpa.version}] server: frontend-auth-exclusive is CPA's only authenticator: "
-                         "/v1/models with the configured API key -> 401, with X-Example-Frontend-Auth: exclusive "
-                         "-> 200, with 'Exclusive' -> 401")
+        harness.evidence(
+            f"[{cpa.version}] server: frontend-auth-exclusive is CPA's only authenticator: "
+            "/v1/models with the configured API key -> 401, with X-Example-Frontend-Auth: exclusive "
+            "-> 200, with 'Exclusive' -> 401"
+        )
     if "example-model-python" in paths:
         assert status == 200, models_body[:500]
         model_ids = {m.get("id") for m in json.loads(models_body).get("data", [])}
         assert "example-model-python-model" in model_ids, sorted(model_ids)
-        harness.evidence(f"[{cpa.version}] server: GET /v1/models lists example-model-python-model (model.static "
-                         "through CPA's RegisterModels)")
+        harness.evidence(
+            f"[{cpa.version}] server: GET /v1/models lists example-model-python-model (model.static "
+            "through CPA's RegisterModels)"
+        )
 
 
-def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPABuild, artifacts: harness.Artifacts,
-                                                               tmp_path: Path, network: Any) -> None:
+def test_codex_service_tier_scheduler_and_resources_end_to_end(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, network: Any
+) -> None:
     upstream, sink = network
     paths = artifacts.need("codex-service-tier", "scheduler", "candidate-probe", "raising-normalizer")
     version = cpa.version
@@ -197,11 +222,16 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
     work1 = tmp_path / "run-fast"
     harness.install_plugins(paths, work1 / "plugins", list(paths))
     probe_out = work1 / "candidates.jsonl"
-    config1 = harness.server_config(harness.free_port(), work1, {
-        "raising-normalizer": {"enabled": True, "priority": 20},
-        "codex-service-tier": {"enabled": True, "priority": 10, "fast": True},
-        "candidate-probe": {"enabled": True, "priority": 5, "out": str(probe_out)},
-    }, codex_keys(upstream))
+    config1 = harness.server_config(
+        harness.free_port(),
+        work1,
+        {
+            "raising-normalizer": {"enabled": True, "priority": 20},
+            "codex-service-tier": {"enabled": True, "priority": 10, "fast": True},
+            "candidate-probe": {"enabled": True, "priority": 5, "out": str(probe_out)},
+        },
+        codex_keys(upstream),
+    )
     with harness.CPAServer(cpa, work1, config1, sink) as server:
         for plugin_id in ("raising-normalizer", "codex-service-tier", "candidate-probe"):
             server.wait_for_log(f"pluginhost: plugin registered plugin_id={plugin_id}")
@@ -227,17 +257,20 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
     assert len(fast_stream) == 1 and fast_stream[0].json().get("service_tier") == "priority"
     for key in ("model", "instructions", "metadata", "reasoning"):
         assert fast_body[key] == FAST_BODY[key], (key, fast_body[key])
-    harness.evidence(f"[{version}] server: fast=true, gpt-5.5 -> upstream {fast.path} received "
-                     f'"service_tier":"priority" (stream and non-stream); gpt-5.4 -> no service_tier; '
-                     "raising-normalizer raised on every call and CPA kept serving (HTTP 200)")
+    harness.evidence(
+        f"[{version}] server: fast=true, gpt-5.5 -> upstream {fast.path} received "
+        f'"service_tier":"priority" (stream and non-stream); gpt-5.4 -> no service_tier; '
+        "raising-normalizer raised on every call and CPA kept serving (HTTP 200)"
+    )
 
     # The probe saw the codex-api-key candidates: map CPA's auth IDs to our keys by base URL.
     picks = list(harness.iter_json_lines(probe_out))
     assert picks, f"candidate-probe was never asked to pick:\n{server.log_tail()}"
     ids_by_base = {(c.get("Attributes") or {}).get("base_url"): c["ID"] for c in picks[0]["Candidates"]}
     id_a, id_b = ids_by_base[upstream.url("/a")], ids_by_base[upstream.url("/b")]
-    assert not any("api_key" in (c.get("Attributes") or {}) for pick in picks for c in pick["Candidates"]), \
+    assert not any("api_key" in (c.get("Attributes") or {}) for pick in picks for c in pick["Candidates"]), (
         "CPA leaked api_key attributes to a scheduler plugin"
+    )
 
     # -- run 2: fast: false and the reference scheduler pinned to key B -------------------------
     work2 = tmp_path / "run-baseline"
@@ -262,8 +295,9 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
             switched.append(send(server, upstream, FAST_BODY))
             return key_of(switched[-1]) == "A"
 
-        assert harness.wait_until(moved_to_a, timeout=45, interval=1.0), \
+        assert harness.wait_until(moved_to_a, timeout=45, interval=1.0), (
             f"scheduler still picks {[key_of(r) for r in switched]} after the config reload\n{server.log_tail()}"
+        )
         after_reload = [send(server, upstream, FAST_BODY) for _ in range(2)]
         report_server(server, "baseline+scheduler", sink)
 
@@ -276,24 +310,31 @@ def test_codex_service_tier_scheduler_and_resources_end_to_end(cpa: harness.CPAB
         # fast: true changed exactly one thing: every other field is as CPA sends it without the plugin
         assert {k: v for k, v in fast_body.items() if k != "service_tier"} == body
     assert baseline_other.json() == other.json()
-    harness.evidence(f"[{version}] server: fast=false -> upstream body identical to the fast=true body minus "
-                     f"service_tier ({len(fast_body) - 1} other top-level fields compared); gpt-5.4 body identical "
-                     "in both runs")
-    harness.evidence(f"[{version}] server: scheduler auth_id={id_b} -> upstream saw key B on 4/4 requests; "
-                     f"after a config hot reload to auth_id={id_a} -> key A ({len(switched)} request(s) to switch)")
+    harness.evidence(
+        f"[{version}] server: fast=false -> upstream body identical to the fast=true body minus "
+        f"service_tier ({len(fast_body) - 1} other top-level fields compared); gpt-5.4 body identical "
+        "in both runs"
+    )
+    harness.evidence(
+        f"[{version}] server: scheduler auth_id={id_b} -> upstream saw key B on 4/4 requests; "
+        f"after a config hot reload to auth_id={id_a} -> key A ({len(switched)} request(s) to switch)"
+    )
 
 
-def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path,
-                                           golden: dict[str, Any], network: Any) -> None:
+def test_host_callback_auth_files_resource(
+    cpa: harness.CPABuild, artifacts: harness.Artifacts, tmp_path: Path, golden: dict[str, Any], network: Any
+) -> None:
     upstream, sink = network
     paths = artifacts.need("host-callback-auth-files")
     work = tmp_path / "run-resource"
     harness.install_plugins(paths, work / "plugins", ["host-callback-auth-files"])
-    config = harness.server_config(harness.free_port(), work,
-                                   {"host-callback-auth-files": {"enabled": True}}, codex_keys(upstream))
+    config = harness.server_config(
+        harness.free_port(), work, {"host-callback-auth-files": {"enabled": True}}, codex_keys(upstream)
+    )
     (work / "auths").mkdir(parents=True, exist_ok=True)
-    (work / "auths" / DUMMY_AUTH_FILE).write_text(json.dumps(
-        {"type": "conformance-dummy", "email": "dummy@example.invalid", "disabled": True}))
+    (work / "auths" / DUMMY_AUTH_FILE).write_text(
+        json.dumps({"type": "conformance-dummy", "email": "dummy@example.invalid", "disabled": True})
+    )
     with harness.CPAServer(cpa, work, config, sink) as server:
         server.wait_for_log("pluginhost: plugin registered plugin_id=host-callback-auth-files")
         path = "/v0/resource/plugins/host-callback-auth-files/status"
@@ -314,9 +355,20 @@ def test_host_callback_auth_files_resource(cpa: harness.CPABuild, artifacts: har
         assert server.alive
         report_server(server, "resource", sink)
     if not artifacts.standin:
-        resources = [json.loads(step["out"])["result"]["resources"] for step in golden["host_callback_auth_files_go"]
-                     if step["method"] == "management.register"][0]
-        assert unescaped(menus) == [{"path": f"/v0/resource/plugins/host-callback-auth-files{r['Path']}",
-                                     "menu": r["Menu"], "description": r["Description"]} for r in resources]
-    harness.evidence(f"[{cpa.version}] server: GET {path} -> 200 text/html listing {DUMMY_AUTH_FILE} "
-                     "(plugin called host.auth.list through the real host)")
+        resources = [
+            json.loads(step["out"])["result"]["resources"]
+            for step in golden["host_callback_auth_files_go"]
+            if step["method"] == "management.register"
+        ][0]
+        assert unescaped(menus) == [
+            {
+                "path": f"/v0/resource/plugins/host-callback-auth-files{r['Path']}",
+                "menu": r["Menu"],
+                "description": r["Description"],
+            }
+            for r in resources
+        ]
+    harness.evidence(
+        f"[{cpa.version}] server: GET {path} -> 200 text/html listing {DUMMY_AUTH_FILE} "
+        "(plugin called host.auth.list through the real host)"
+    )

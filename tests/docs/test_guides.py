@@ -19,7 +19,9 @@ def test_there_is_a_guide_for_each_topic_with_an_example() -> None:
     assert {page for page, _ in EXAMPLES} == set(GUIDES)
 
 
-@pytest.mark.parametrize(("page", "block"), EXAMPLES, ids=[f"{page.stem}-line-{block.line}" for page, block in EXAMPLES])
+@pytest.mark.parametrize(
+    ("page", "block"), EXAMPLES, ids=[f"{page.stem}-line-{block.line}" for page, block in EXAMPLES]
+)
 def test_every_python_example_runs(page: Path, block: CodeBlock) -> None:
     with run_as_module(block, page, f"guide_{page.stem.replace('-', '_')}_line_{block.line}"):
         pass

@@ -31,8 +31,9 @@ def test_a_missing_tool_fails_the_test_command_before_it_builds_anything(tmp_pat
     bin_dir.mkdir()
     for tool in ("bash", "dirname", "python3"):  # what runs before the check, and no gcc or go
         os.symlink(shutil.which(tool) or tool, bin_dir / tool)
-    proc = subprocess.run(["bash", str(REPO / "scripts" / "test")], env={"PATH": str(bin_dir)},
-                          capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        ["bash", str(REPO / "scripts" / "test")], env={"PATH": str(bin_dir)}, capture_output=True, text=True, timeout=30
+    )
     assert proc.returncode == 1
     assert f"scripts/test needs {' '.join(preflight_tools())} on PATH" in proc.stderr
     assert "== mypy" not in proc.stdout

@@ -173,11 +173,17 @@ def transcript_host() -> tuple[FakeHost, threading.Event]:
     """
     host = FakeHost(strict_logs=True)
     host.on("host.model.execute", {"status_code": 503})
-    host.on("host.model.execute", {"status_code": 200, "body": b64(MESSAGE)}, times=1,
-            match=lambda call: _model(call) == "gpt-5.4-mini")
+    host.on(
+        "host.model.execute",
+        {"status_code": 200, "body": b64(MESSAGE)},
+        times=1,
+        match=lambda call: _model(call) == "gpt-5.4-mini",
+    )
     host.on("host.model.execute", error="status 429 too many", times=1, match=lambda call: _model(call) == "gem-x")
-    host.on("host.model.execute_stream", {"status_code": 200, "headers": {"Content-Type": ["text/event-stream"]},
-                                          "stream_id": "hs-1"})
+    host.on(
+        "host.model.execute_stream",
+        {"status_code": 200, "headers": {"Content-Type": ["text/event-stream"]}, "stream_id": "hs-1"},
+    )
     host.on("host.model.stream_read", {"done": True})
     host.on_each("host.model.stream_read", [{"payload": b64(STREAM_PAYLOAD)}])
     host.on("host.model.stream_close")

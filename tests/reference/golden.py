@@ -137,7 +137,11 @@ def generated_vectors(golden: Mapping[str, Any], slug: str) -> tuple[list[Vector
 
 
 def replay_generated(
-    golden: Mapping[str, Any], slug: str, plugin: type[Plugin[Any]], *, host: FakeHost | None = None,
+    golden: Mapping[str, Any],
+    slug: str,
+    plugin: type[Plugin[Any]],
+    *,
+    host: FakeHost | None = None,
     differing: Iterable[str] | None = None,
 ) -> PluginHarness:
     """Replay generated example ``slug`` on ``plugin`` and check the run's host calls.
@@ -148,8 +152,9 @@ def replay_generated(
     port = port_replay(golden, slug)
     if differing is not None:
         vectors, _ = generated_vectors(golden, slug)
-        port = PortReplay(slug, _without(vectors, [(method, None) for method in differing]), port.host_replies,
-                          port.host_calls)
+        port = PortReplay(
+            slug, _without(vectors, [(method, None) for method in differing]), port.host_replies, port.host_calls
+        )
     return _replay_port(port, plugin, host)
 
 
@@ -231,13 +236,17 @@ def port_replay(golden: Mapping[str, Any], name: str) -> PortReplay:
     return PortReplay(name, _without(vectors, DIFFERING.get(name, ())), replies, None)
 
 
-def replay_port(golden: Mapping[str, Any], name: str, plugin: type[Plugin[Any]] | str | os.PathLike[str]) -> PluginHarness:
+def replay_port(
+    golden: Mapping[str, Any], name: str, plugin: type[Plugin[Any]] | str | os.PathLike[str]
+) -> PluginHarness:
     """Replay ``port_replay(golden, name)`` on ``plugin`` (the class, or its built ``.so``) with a
     strict ``FakeHost`` scripted with the port's host replies. Returns the (closed) harness."""
     return _replay_port(port_replay(golden, name), plugin, None)
 
 
-def _replay_port(port: PortReplay, plugin: type[Plugin[Any]] | str | os.PathLike[str], host: FakeHost | None) -> PluginHarness:
+def _replay_port(
+    port: PortReplay, plugin: type[Plugin[Any]] | str | os.PathLike[str], host: FakeHost | None
+) -> PluginHarness:
     if host is None:
         host = script_host(FakeHost(strict_logs=True), port.host_replies)
     with PluginHarness(plugin, host=host) as harness:

@@ -67,7 +67,9 @@ def c_host_script(port: PortReplay, so: Path) -> Script:
                 step.append(f"hostreply {method} {script_text(last)}")
                 sent[method] = last
         request = vector["req"].encode()
-        step.append(f"call {NAME} {vector['method']} {script_text(request)}" if request else f"call {NAME} {vector['method']}")
+        step.append(
+            f"call {NAME} {vector['method']} {script_text(request)}" if request else f"call {NAME} {vector['method']}"
+        )
         script.steps.append(step)
     return script
 

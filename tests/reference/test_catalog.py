@@ -15,10 +15,28 @@ from reference_plugins import _docs
 from reference_plugins.catalog import MODULES, PLUGINS, host_callbacks, target
 
 UPSTREAM_EXAMPLES = {
-    "simple", "model", "auth", "frontend-auth", "frontend-auth-exclusive", "executor", "protocol-format",
-    "request-translator", "request-normalizer", "response-translator", "response-normalizer", "thinking", "usage",
-    "cli", "management-api", "host-callback", "codex-service-tier", "scheduler", "host-callback-auth-files",
-    "host-model-callback", "request-lifecycle", "claude-web-search-router",
+    "simple",
+    "model",
+    "auth",
+    "frontend-auth",
+    "frontend-auth-exclusive",
+    "executor",
+    "protocol-format",
+    "request-translator",
+    "request-normalizer",
+    "response-translator",
+    "response-normalizer",
+    "thinking",
+    "usage",
+    "cli",
+    "management-api",
+    "host-callback",
+    "codex-service-tier",
+    "scheduler",
+    "host-callback-auth-files",
+    "host-model-callback",
+    "request-lifecycle",
+    "claude-web-search-router",
 }
 TESTS = Path(__file__).resolve().parent
 
@@ -37,7 +55,9 @@ def test_every_public_module_is_one_catalogued_plugin() -> None:
         module = importlib.import_module(f"reference_plugins.{info.name}")
         assert module.__name__ in catalogued, f"{module.__name__} is not in the catalog"
         defined = {
-            cls for part in _modules_of(module) for _, cls in inspect.getmembers(part, inspect.isclass)
+            cls
+            for part in _modules_of(module)
+            for _, cls in inspect.getmembers(part, inspect.isclass)
             if cls.__module__ == part.__name__ and issubclass(cls, Plugin)
         }
         assert defined == {module.PLUGIN}, f"{module.__name__} defines {defined}, exports {module.PLUGIN}"
@@ -71,4 +91,6 @@ def test_every_port_has_its_test_module_and_golden_vectors(golden: dict[str, Any
 
 
 def test_docs_page_is_generated_from_the_catalog() -> None:
-    assert _docs.PAGE.read_text() == _docs.render(), "docs/reference-plugins.md is stale: run python -m reference_plugins._docs"
+    assert _docs.PAGE.read_text() == _docs.render(), (
+        "docs/reference-plugins.md is stale: run python -m reference_plugins._docs"
+    )

@@ -65,6 +65,7 @@ def test_config_fields_are_upstreams_in_order(golden: dict[str, Any]) -> None:
     upstream = json.loads(transcript_steps(golden)[0].out)["result"]["metadata"]["ConfigFields"]
     with PluginHarness(PLUGIN) as harness:
         ours = harness.call_raw("plugin.register", b"").result["metadata"]["ConfigFields"]
+
     def fields(items: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
         return [(f["Name"], f["Type"], f.get("EnumValues"), f["Description"]) for f in items]
 
@@ -96,8 +97,13 @@ def run_stream(host: FakeHost, closed: threading.Event, config: dict[str, Any]) 
     with PluginHarness(PLUGIN, host=host) as harness:
         harness.register(config)
         answer = harness.call_raw(
-            "executor.execute_stream", {"Model": "claude-sonnet-4-6", "OriginalRequest": CATS_BODY,
-                                        "stream_id": "ps-1", "host_callback_id": "cb-1"}
+            "executor.execute_stream",
+            {
+                "Model": "claude-sonnet-4-6",
+                "OriginalRequest": CATS_BODY,
+                "stream_id": "ps-1",
+                "host_callback_id": "cb-1",
+            },
         )
         assert answer.envelope == {"ok": True, "result": {"headers": {"Content-Type": ["text/event-stream"]}}}, answer
         assert closed.wait(10), "the plugin stream was never closed"
@@ -106,6 +112,7 @@ def run_stream(host: FakeHost, closed: threading.Event, config: dict[str, Any]) 
 
 def calls(host: FakeHost) -> list[tuple[str, Any]]:
     """The callbacks as (method, the field that tells them apart)."""
+
     def key(call: HostCall) -> Any:
         payload = call.json()
         if call.method == "host.model.execute_stream":
@@ -178,7 +185,10 @@ def test_emit_failure_stops_the_whole_orchestration() -> None:
     # Upstream would go on to xai here (and close with the emit's error); the stream is gone.
     assert close == {"stream_id": "ps-1"}
     assert [method for method, _ in calls(host)] == [
-        "host.model.execute_stream", "host.model.stream_read", "host.stream.emit", "host.model.stream_close",
+        "host.model.execute_stream",
+        "host.model.stream_read",
+        "host.stream.emit",
+        "host.model.stream_close",
         "host.stream.close",
     ]
     penalties = harness.plugin.penalties  # type: ignore[attr-defined]
@@ -190,8 +200,14 @@ def test_openai_responses_sse_fails_the_backend_before_anything_is_emitted() -> 
     host.on("host.model.execute_stream", opened("hs-codex"), match=model_is("gpt-5.4-mini"))
     host.on("host.model.execute_stream", opened("hs-xai"), match=model_is("grok-4.3"))
     responses = b'event: response.created\ndata: {"type":"response.created"}\n\n'
-    host.on("host.model.stream_read", {"payload": b64(responses)}, match=lambda call: call.json()["stream_id"] == "hs-codex")
-    host.on("host.model.stream_read", {"error": "upstream reset", "done": True}, match=lambda c: c.json()["stream_id"] == "hs-xai")
+    host.on(
+        "host.model.stream_read", {"payload": b64(responses)}, match=lambda call: call.json()["stream_id"] == "hs-codex"
+    )
+    host.on(
+        "host.model.stream_read",
+        {"error": "upstream reset", "done": True},
+        match=lambda c: c.json()["stream_id"] == "hs-xai",
+    )
     close, _ = run_stream(host, closed, {"enabled": True})
     assert close == {"stream_id": "ps-1", "error": "upstream reset"}  # the last backend's error
     assert not host.calls_to("host.stream.emit")
@@ -204,10 +220,14 @@ def test_every_backend_failing_closes_the_stream_with_the_last_error() -> None:
     close, harness = run_stream(host, closed, {"enabled": True, "antigravity_model": "gem-x"})
     assert close == {"stream_id": "ps-1", "error": "host model status 502"}
     assert [call.json()["model"] for call in host.calls_to("host.model.execute_stream")] == [
-        "gem-x", "gpt-5.4-mini", "grok-4.3"
+        "gem-x",
+        "gpt-5.4-mini",
+        "grok-4.3",
     ]
     penalties = harness.plugin.penalties  # type: ignore[attr-defined]
-    assert {penalties.score(b) for b in (Backend.ANTIGRAVITY_GOOGLE, Backend.CODEX_WEB_SEARCH, Backend.XAI_WEB_SEARCH)} == {5}
+    assert {
+        penalties.score(b) for b in (Backend.ANTIGRAVITY_GOOGLE, Backend.CODEX_WEB_SEARCH, Backend.XAI_WEB_SEARCH)
+    } == {5}
 
 
 def test_a_route_without_backends_still_answers_then_closes_with_the_error() -> None:
@@ -224,8 +244,10 @@ def test_stream_without_stream_id_is_an_executor_error() -> None:
         )
 
 
-TAVILY_ANSWER = (b'{"answer":"Cats <3 naps & boxes.","results":[{"title":"","url":"https://cats.example/a/b",'
-                 b'"content":"c1"},{"title":"Cat Facts","url":"https://facts.example","content":"c2"}]}')
+TAVILY_ANSWER = (
+    b'{"answer":"Cats <3 naps & boxes.","results":[{"title":"","url":"https://cats.example/a/b",'
+    b'"content":"c1"},{"title":"Cat Facts","url":"https://facts.example","content":"c2"}]}'
+)
 
 
 def test_tavily_stream_emits_the_claude_events_as_one_chunk(tavily: TavilyServer) -> None:
@@ -239,10 +261,16 @@ def test_tavily_stream_emits_the_claude_events_as_one_chunk(tavily: TavilyServer
     events = list(iter_events([chunk]))
     assert [e.event for e in events] == [
         "message_start",
-        "content_block_start", "content_block_delta", "content_block_stop",
-        "content_block_start", "content_block_stop",
-        "content_block_start", "content_block_delta", "content_block_stop",
-        "message_delta", "message_stop",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "content_block_start",
+        "content_block_stop",
+        "content_block_start",
+        "content_block_delta",
+        "content_block_stop",
+        "message_delta",
+        "message_stop",
     ]
     data = [json.loads(e.data) for e in events]
     assert data[2]["delta"] == {"type": "input_json_delta", "partial_json": '{"query":"cats"}'}
@@ -255,8 +283,9 @@ def test_tavily_stream_emits_the_claude_events_as_one_chunk(tavily: TavilyServer
     assert b"Cats \\u003c3 naps \\u0026 boxes." in chunk  # Go's HTML-safe JSON
     (received,) = tavily.received
     assert received.path == "/search"
-    assert received.body == (b'{"api_key":"tvly-1","query":"cats","search_depth":"basic","max_results":5,'
-                             b'"include_answer":true}')
+    assert received.body == (
+        b'{"api_key":"tvly-1","query":"cats","search_depth":"basic","max_results":5,"include_answer":true}'
+    )
 
 
 # ---- executor.execute ---------------------------------------------------------------------------------
@@ -286,7 +315,9 @@ def test_execute_reports_the_last_failure_and_a_non_retryable_one_costs_nothing(
     host.on("host.model.execute", {"status_code": 500})
     with PluginHarness(PLUGIN, host=host) as harness:
         harness.register({"enabled": True, "tavily_api_keys": ["k"]})
-        error = harness.call_raw("executor.execute", {"OriginalRequest": CATS_BODY}).expect_error("executor_error", rc=0)
+        error = harness.call_raw("executor.execute", {"OriginalRequest": CATS_BODY}).expect_error(
+            "executor_error", rc=0
+        )
         penalties = harness.plugin.penalties  # type: ignore[attr-defined]
     assert error["message"] == "tavily http 500: <html>" + "x" * 506 + "..."
     assert penalties.score(Backend.CODEX_WEB_SEARCH) == 0

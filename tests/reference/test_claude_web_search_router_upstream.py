@@ -165,8 +165,11 @@ FALLBACK = {"enabled": True, "route": "fallback", "require_web_search_only": Fal
 
 def test_route_with_fallback_antigravity_first() -> None:
     # TestRouteWithFallbackAntigravityFirst
-    response = route(WithRegistry, FALLBACK, {"RequestedModel": "claude-sonnet-4-6",
-                                             "AvailableProviders": ["antigravity", "codex", "xai"]})
+    response = route(
+        WithRegistry,
+        FALLBACK,
+        {"RequestedModel": "claude-sonnet-4-6", "AvailableProviders": ["antigravity", "codex", "xai"]},
+    )
     assert response.handled and response.target_kind == "self", response
 
 
@@ -354,8 +357,9 @@ def test_run_tavily_claude_stream_with_mock(tavily: TavilyServer) -> None:
 
 def test_run_tavily_claude_json_with_mock(tavily: TavilyServer) -> None:
     # TestRunTavilyClaudeJSONWithMock
-    tavily.reply = Reply(b'{"answer":"ok","results":[{"title":"T","url":"https://t.example","content":"c"}]}',
-                         content_type="")
+    tavily.reply = Reply(
+        b'{"answer":"ok","results":[{"title":"T","url":"https://t.example","content":"c"}]}', content_type=""
+    )
     claude_body = b"""{
         "tools": [{"type": "web_search_20250305", "name": "web_search"}],
         "messages": [{"role": "user", "content": "Perform a web search for the query: test query"}]
@@ -374,7 +378,9 @@ def test_execute_stream_rpc_with_mock_tavily(tavily: TavilyServer) -> None:
     # function directly (its comments say the RPC cannot reach the mock server); so does this.
     # test_claude_web_search_router.py runs the RPC itself against such a server.
     tavily.reply = Reply(b'{"answer":"rpc-ok","results":[]}', content_type="")
-    claude_body = (b'{"messages":[{"role":"user","content":"Perform a web search for the query: q"}],'
-                   b'"tools":[{"type":"web_search_20250305","name":"web_search"}]}')
+    claude_body = (
+        b'{"messages":[{"role":"user","content":"Perform a web search for the query: q"}],'
+        b'"tools":[{"type":"web_search_20250305","name":"web_search"}]}'
+    )
     body, _ = tavily_stream(ExecutorRequest(model="m", stream=True, original_request=claude_body), client(["k"]))
     assert b"rpc-ok" in body, body

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from cpa_sdk.testing import PluginHarness
 from cpa_sdk.json_edit import set_top_level_string
+from cpa_sdk.testing import PluginHarness
 from reference_plugins.codex_service_tier import CodexServiceTier
 from tests.reference.golden import replay_port
 

@@ -49,7 +49,9 @@ def test_save_sends_the_body_json_and_shows_where_it_went() -> None:
     host = FakeHost(strict_logs=True).on("host.auth.save", {"name": "b.json", "path": "/auths/b.json"})
     with PluginHarness(HostCallbackAuthFiles, host=host) as harness:
         harness.register({"enabled": True})
-        status, page = page_for(harness, body={"Op": " SAVE ", "Name": "b.json", "JSON": {"type": "codex", "n": [1, 2]}})
+        status, page = page_for(
+            harness, body={"Op": " SAVE ", "Name": "b.json", "JSON": {"type": "codex", "n": [1, 2]}}
+        )
     assert status == 200
     assert [call.json() for call in host.calls] == [{"name": "b.json", "json": {"type": "codex", "n": [1, 2]}}]
     assert "<pre>{\n  &#34;name&#34;: &#34;b.json&#34;,\n  &#34;path&#34;: &#34;/auths/b.json&#34;\n}</pre>" in page

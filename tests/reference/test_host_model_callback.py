@@ -32,8 +32,12 @@ def test_stream_errors_and_close_errors_are_shown() -> None:
     with PluginHarness(HostModelCallback, host=host) as harness:
         harness.register({"enabled": True})
         page = handle(harness, {"mode": ["stream"]})
-    assert host.methods() == ["host.model.execute_stream", "host.model.stream_read", "host.model.stream_read",
-                              "host.model.stream_close"]
+    assert host.methods() == [
+        "host.model.execute_stream",
+        "host.model.stream_read",
+        "host.model.stream_read",
+        "host.model.stream_close",
+    ]
     assert host.calls[0].json()["stream"] is True
     assert '<h2>Error</h2><pre class="error">upstream reset</pre>' in page
     assert '<h2>Close Error</h2><pre class="error">host_call_failed: stream s1 is not open</pre>' in page
@@ -54,16 +58,24 @@ def test_execute_failure_keeps_status_zero_and_shows_the_host_error() -> None:
 
 
 def test_body_options_and_non_json_bodies() -> None:
-    host = FakeHost(strict_logs=True).on("host.model.execute", {"status_code": 201, "body": base64.b64encode(b"plain <text>").decode()})
+    host = FakeHost(strict_logs=True).on(
+        "host.model.execute", {"status_code": 201, "body": base64.b64encode(b"plain <text>").decode()}
+    )
     with PluginHarness(HostModelCallback, host=host) as harness:
         harness.register({"enabled": True})
         raw_body = b'{"MODEL":"x","body": {"input" : "verbatim"}, "implicit_close": true}'
-        answer = harness.call("management.handle", {"Method": "GET", "Path": PAGE, "Body": base64.b64encode(raw_body).decode()})
-        bad = harness.call("management.handle", {"Method": "GET", "Path": PAGE, "Body": base64.b64encode(b'{"stream":"yes"}').decode()})
+        answer = harness.call(
+            "management.handle", {"Method": "GET", "Path": PAGE, "Body": base64.b64encode(raw_body).decode()}
+        )
+        bad = harness.call(
+            "management.handle", {"Method": "GET", "Path": PAGE, "Body": base64.b64encode(b'{"stream":"yes"}').decode()}
+        )
     sent = host.calls[0].json()
     assert sent["model"] == "x"
     assert base64.b64decode(sent["body"]) == b'{"input" : "verbatim"}'  # json.RawMessage: as sent
     assert "<h2>Body</h2><pre>plain &lt;text&gt;</pre>" in answer.body.decode()
     assert bad.status_code == 400
-    assert ("decode JSON request body: json: cannot unmarshal string into Go struct field hostModelRequest.stream "
-            "of type bool") in bad.body.decode()
+    assert (
+        "decode JSON request body: json: cannot unmarshal string into Go struct field hostModelRequest.stream "
+        "of type bool"
+    ) in bad.body.decode()

@@ -107,7 +107,12 @@ def test_reconfigure_keeps_requests_in_flight_and_shutdown_forgets_them() -> Non
 def test_invalid_config_keeps_the_previous_one() -> None:
     with PluginHarness(RequestLifecycle) as harness:
         harness.register({"max_concurrency": 1})
-        rejected = harness.call_raw("plugin.reconfigure", {"config_yaml": "bWF4X2NvbmN1cnJlbmN5OiAwCg==", "schema_version": 3})
-        assert rejected.error is not None and "max_concurrency: Value error, must be greater than zero" in rejected.error["message"]
+        rejected = harness.call_raw(
+            "plugin.reconfigure", {"config_yaml": "bWF4X2NvbmN1cnJlbmN5OiAwCg==", "schema_version": 3}
+        )
+        assert (
+            rejected.error is not None
+            and "max_concurrency: Value error, must be greater than zero" in rejected.error["message"]
+        )
         intercept(harness, "a", MODEL_BODY)
         assert intercept(harness, "b", MODEL_BODY).status_code == 429

@@ -73,8 +73,17 @@ def run_admission(c_host: Host, so: Path, workdir: Path) -> list[dict[str, Any]]
     config = f"max_concurrency: {MAX_CONCURRENCY}\nreject_keyword: {KEYWORD}\n".encode()
     register = workdir / "register.json"
     register.write_text(json.dumps({"config_yaml": base64.b64encode(config).decode(), "schema_version": 3}))
-    run = c_host.run("admission", str(so), str(register), str(THREADS), str(REQUESTS), str(ROUNDS),
-                     base64.b64encode(BODY).decode(), base64.b64encode(BLOCKED_BODY).decode(), str(HOLD_NS))
+    run = c_host.run(
+        "admission",
+        str(so),
+        str(register),
+        str(THREADS),
+        str(REQUESTS),
+        str(ROUNDS),
+        base64.b64encode(BODY).decode(),
+        base64.b64encode(BLOCKED_BODY).decode(),
+        str(HOLD_NS),
+    )
     assert run.returncode == 0, f"host exited {run.returncode}: {run.stderr}\n{run.events[-3:]}"
     lines = [e for e in run.events if e.get("mode") == "admission"]
     assert lines[0] == {"mode": "admission", "event": "register", "rc": 0, "ok": True}, lines[0]
@@ -113,8 +122,9 @@ def deviations(steps: list[dict[str, Any]]) -> list[Deviation]:
             if step["passed"] < 1:
                 found.append(Deviation(step["round"], "churn", "passed", step["passed"], ">= 1"))
             if step["max_in_flight"] > MAX_CONCURRENCY:
-                found.append(Deviation(step["round"], "churn", "max_in_flight", step["max_in_flight"],
-                                       f"<= {MAX_CONCURRENCY}"))
+                found.append(
+                    Deviation(step["round"], "churn", "max_in_flight", step["max_in_flight"], f"<= {MAX_CONCURRENCY}")
+                )
     return found
 
 

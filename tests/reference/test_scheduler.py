@@ -28,7 +28,8 @@ def test_bad_config_keeps_the_previous_one_and_reconfigure_resets_the_rest() -> 
     with PluginHarness(SchedulerExample) as harness:
         harness.register("auth_id: a2\ndeny: true\n")
         assert harness.call_raw("scheduler.pick", pick).error == {
-            "code": "scheduler_denied", "message": "scheduler pick denied by plugin configuration"
+            "code": "scheduler_denied",
+            "message": "scheduler pick denied by plugin configuration",
         }
         rejected = harness.call_raw("plugin.reconfigure", {"config_yaml": "ZGVueTogWzFdCg==", "schema_version": 3})
         assert (rejected.rc, (rejected.error or {}).get("code")) == (1, "plugin_error")  # deny: [1]

@@ -48,22 +48,35 @@ def test_usage_records_are_counted(simple: PluginHarness) -> None:
 @pytest.mark.parametrize(
     ("body", "config", "expected"),
     [
-        (b'{"model":"m"}', {"Mode": "budget", "Budget": 1024, "Level": "high"},
-         b'{"model":"m","plugin_example_thinking":{"mode":"budget","budget":1024,"level":"high"}}'),
+        (
+            b'{"model":"m"}',
+            {"Mode": "budget", "Budget": 1024, "Level": "high"},
+            b'{"model":"m","plugin_example_thinking":{"mode":"budget","budget":1024,"level":"high"}}',
+        ),
         (b"{}", {"Mode": "none"}, b'{"plugin_example_thinking":{"mode":"none","budget":0,"level":""}}'),
         (None, {"Mode": "none"}, b'{"plugin_example_thinking":{"mode":"none","budget":0,"level":""}}'),
-        (b"not json", {"Mode": "level", "Budget": -1, "Level": "low"},
-         b'{"original_body":"not json","plugin_example_thinking":{"mode":"level","budget":-1,"level":"low"}}'),
+        (
+            b"not json",
+            {"Mode": "level", "Budget": -1, "Level": "low"},
+            b'{"original_body":"not json","plugin_example_thinking":{"mode":"level","budget":-1,"level":"low"}}',
+        ),
         # a key already there is replaced, not repeated
-        (b'{"plugin_example_thinking":1,"b":2}', {"Mode": "auto"},
-         b'{"plugin_example_thinking":{"mode":"auto","budget":0,"level":""},"b":2}'),
+        (
+            b'{"plugin_example_thinking":1,"b":2}',
+            {"Mode": "auto"},
+            b'{"plugin_example_thinking":{"mode":"auto","budget":0,"level":""},"b":2}',
+        ),
         # text between braces is not an object unless it is JSON (the C scanner splices into it)
-        (b"{oops}", {"Mode": "none"},
-         b'{"original_body":"{oops}","plugin_example_thinking":{"mode":"none","budget":0,"level":""}}'),
+        (
+            b"{oops}",
+            {"Mode": "none"},
+            b'{"original_body":"{oops}","plugin_example_thinking":{"mode":"none","budget":0,"level":""}}',
+        ),
     ],
 )
-def test_thinking_is_added_to_json_objects(simple: PluginHarness, body: bytes | None, config: dict[str, Any],
-                                           expected: bytes) -> None:
+def test_thinking_is_added_to_json_objects(
+    simple: PluginHarness, body: bytes | None, config: dict[str, Any], expected: bytes
+) -> None:
     request: dict[str, Any] = {"Config": config}
     if body is not None:
         request["Body"] = base64.b64encode(body).decode()
@@ -73,7 +86,10 @@ def test_thinking_is_added_to_json_objects(simple: PluginHarness, body: bytes | 
 def test_executor_echoes_model_and_format_and_counts_quarter_tokens(simple: PluginHarness) -> None:
     executed = simple.call("executor.execute", {"Model": "gpt-x", "Format": "openai-response"})
     assert json.loads(executed.payload) == {
-        "id": "plugin-example-python", "object": "chat.completion", "model": "gpt-x", "format": "openai-response"
+        "id": "plugin-example-python",
+        "object": "chat.completion",
+        "model": "gpt-x",
+        "format": "openai-response",
     }
     for payload, tokens in ((b"hello world!!", 4), (b"abcde", 2), (b"", 0)):
         counted = simple.call("executor.count_tokens", {"Payload": base64.b64encode(payload).decode()})
@@ -83,8 +99,16 @@ def test_executor_echoes_model_and_format_and_counts_quarter_tokens(simple: Plug
 def test_http_and_management_echo_method_and_target(simple: PluginHarness) -> None:
     http = simple.call("executor.http_request", {"Method": "POST", "URL": "https://upstream.invalid/v1"})
     page = simple.call("management.handle", {"Method": "GET", "Path": "/v0/management/simple"})
-    assert json.loads(http.body) == {"plugin": "example-simple-python", "method": "POST", "target": "https://upstream.invalid/v1"}
-    assert json.loads(page.body) == {"plugin": "example-simple-python", "method": "GET", "target": "/v0/management/simple"}
+    assert json.loads(http.body) == {
+        "plugin": "example-simple-python",
+        "method": "POST",
+        "target": "https://upstream.invalid/v1",
+    }
+    assert json.loads(page.body) == {
+        "plugin": "example-simple-python",
+        "method": "GET",
+        "target": "/v0/management/simple",
+    }
 
 
 def test_auth_records_store_the_request(simple: PluginHarness) -> None:
@@ -97,7 +121,9 @@ def test_config_fields_are_declared_but_typed(simple: PluginHarness) -> None:
     registration = simple.register({"config1": True, "config2": "s", "config3": 3, "mode": "safe"})
     fields = {f.name: (f.type, f.enum_values) for f in registration.metadata.config_fields or []}
     assert fields == {
-        "config1": ("boolean", None), "config2": ("string", None), "config3": ("integer", None),
+        "config1": ("boolean", None),
+        "config2": ("string", None),
+        "config3": ("integer", None),
         "mode": ("enum", ["safe", "fast"]),
     }
     assert simple.call_raw("plugin.reconfigure", {"config_yaml": base64.b64encode(b"config3: many\n").decode()}).rc == 1

@@ -16,6 +16,8 @@ def test_golden_vectors(golden: dict[str, Any]) -> None:
 def test_usage_records_are_accepted_without_host_calls() -> None:
     with PluginHarness(UsageExample) as harness:
         harness.register({"enabled": True})
-        result = harness.call_raw("usage.handle", {"Provider": "codex", "Model": "gpt-5.5", "Detail": {"TotalTokens": 3}})
+        result = harness.call_raw(
+            "usage.handle", {"Provider": "codex", "Model": "gpt-5.5", "Detail": {"TotalTokens": 3}}
+        )
     assert (result.rc, result.raw) == (0, b'{"ok":true,"result":{}}')
     assert harness.host.calls == []

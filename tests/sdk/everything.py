@@ -31,9 +31,8 @@ from cpa_sdk import (
     Scheduler,
     ThinkingApplier,
     UsagePlugin,
+    wire as w,
 )
-from cpa_sdk import wire as w
-
 from tests.sdk.plugins import META
 
 

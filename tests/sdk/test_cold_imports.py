@@ -36,8 +36,9 @@ NEVER = {"click", "cpa_sdk.cli", "cpa_sdk.build", "cpa_sdk.devloop", "cpa_sdk.te
 def _modules_after_start(config_yaml: bytes, **env: str) -> set[str]:
     request = json.dumps({"config_yaml": base64.b64encode(config_yaml).decode(), "schema_version": 3})
     environ = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"} | env
-    done = subprocess.run([sys.executable, "-c", START, request], capture_output=True, text=True, check=True,
-                          cwd=ROOT, env=environ)
+    done = subprocess.run(
+        [sys.executable, "-c", START, request], capture_output=True, text=True, check=True, cwd=ROOT, env=environ
+    )
     return set(json.loads(done.stdout))
 
 
@@ -60,6 +61,11 @@ def test_pydantic_plugins_load_when_the_variable_asks_for_them() -> None:
 
 
 def test_the_collector_runs_again_after_the_import() -> None:
-    done = subprocess.run([sys.executable, "-c", "import gc, cpa_sdk; print(gc.isenabled())"], capture_output=True,
-                          text=True, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-c", "import gc, cpa_sdk; print(gc.isenabled())"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     assert done.stdout.strip() == "True"

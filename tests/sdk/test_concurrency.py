@@ -11,7 +11,6 @@ from cpa_sdk import Plugin, RequestNormalizer
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.testing import FakeHost, HostCall
 from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
-
 from tests.sdk.plugins import META, Normalizer
 
 

@@ -7,7 +7,6 @@ import pytest
 from cpa_sdk import ConfigError, PluginConfig
 from cpa_sdk.config import config_fields, decode_config, load_config
 from cpa_sdk.testing import PluginHarness
-
 from tests.sdk.plugins import Normalizer, RichConfig
 
 
@@ -126,9 +125,46 @@ def test_config_fields_are_derived_from_the_model() -> None:
 
 # -- the flat fast path: what yaml.v3 writes for most plugins is read without PyYAML -------------
 
-_WORDS = ["true", "false", "0", "7", "-12", "123456789012345678", "x", "fast", "gpt-5.5", "a/b.c", "yes", "No",
-          "on", "OFF", "null", "Null", "y", "n", "~", "1.5", "1e3", "0x1F", "012", "2001-12-14", "'q'", "\"yes\"",
-          "a b", "#c", "", ".inf", "-", "1_000", "+1", "TRUE", "True", "e1", "inf", "nan"]
+_WORDS = [
+    "true",
+    "false",
+    "0",
+    "7",
+    "-12",
+    "123456789012345678",
+    "x",
+    "fast",
+    "gpt-5.5",
+    "a/b.c",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "null",
+    "Null",
+    "y",
+    "n",
+    "~",
+    "1.5",
+    "1e3",
+    "0x1F",
+    "012",
+    "2001-12-14",
+    "'q'",
+    '"yes"',
+    "a b",
+    "#c",
+    "",
+    ".inf",
+    "-",
+    "1_000",
+    "+1",
+    "TRUE",
+    "True",
+    "e1",
+    "inf",
+    "nan",
+]
 _KEYS = ["fast", "enabled", "priority", "mode", "max_concurrency", "on", "Yes", "a-b", "_k", "x y", "1a"]
 
 
@@ -146,8 +182,19 @@ def test_the_flat_reading_is_pyyaml_s_or_none(key: str, value: str) -> None:
         assert readings == (yaml.safe_load(text), yaml.load(text, Loader=yaml.BaseLoader)), text
 
 
-@pytest.mark.parametrize("text", ["fast: true\nfast: false", "fast: true\r\n", "fast:  true", " fast: true",
-                                  "---\nfast: true", "fast: true # c", "fast: [1]", "s:\n  a: 1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fast: true\nfast: false",
+        "fast: true\r\n",
+        "fast:  true",
+        " fast: true",
+        "---\nfast: true",
+        "fast: true # c",
+        "fast: [1]",
+        "s:\n  a: 1",
+    ],
+)
 def test_anything_but_plain_flat_lines_goes_to_pyyaml(text: str) -> None:
     from cpa_sdk.config import _flat_readings
 

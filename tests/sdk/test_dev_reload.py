@@ -26,7 +26,7 @@ from cpa_sdk.testing import FakeHost, HostCall
 SO_PATH = "/plugins/dev-plugin.so"
 _NAMES = itertools.count()
 
-PLUGIN = '''
+PLUGIN = """
 import json
 
 from cpa_sdk import Plugin, PluginConfig, RequestNormalizer
@@ -53,13 +53,30 @@ class DevPlugin(Plugin[Config], {bases}):
     def on_shutdown(self) -> None:
         {on_shutdown}
 {extra}
-'''
+"""
 
 
-def plugin_source(tag: str, *, bases: str = "RequestNormalizer", version: str = "1.0.0", imports: str = "",
-                  config_extra: str = "", before: str = "pass", on_shutdown: str = "pass", extra: str = "") -> str:
-    return PLUGIN.format(tag=tag, bases=bases, version=version, imports=imports, config_extra=config_extra,
-                         before=before, on_shutdown=on_shutdown, extra=extra)
+def plugin_source(
+    tag: str,
+    *,
+    bases: str = "RequestNormalizer",
+    version: str = "1.0.0",
+    imports: str = "",
+    config_extra: str = "",
+    before: str = "pass",
+    on_shutdown: str = "pass",
+    extra: str = "",
+) -> str:
+    return PLUGIN.format(
+        tag=tag,
+        bases=bases,
+        version=version,
+        imports=imports,
+        config_extra=config_extra,
+        before=before,
+        on_shutdown=on_shutdown,
+        extra=extra,
+    )
 
 
 class Project:
@@ -217,13 +234,17 @@ def test_new_code_that_refuses_the_config_keeps_the_old_code(project: Project) -
     host = FakeHost()
     endpoint = load(SO_PATH, project.target, host, interval=0)
     register(endpoint, "suffix: s\n")
-    refusing = ("\n    def on_configure(self, config):\n        from cpa_sdk import PluginError\n"
-                "        raise PluginError('invalid_config', 'suffix ' + config.suffix + ' is not allowed now')\n")
+    refusing = (
+        "\n    def on_configure(self, config):\n        from cpa_sdk import PluginError\n"
+        "        raise PluginError('invalid_config', 'suffix ' + config.suffix + ' is not allowed now')\n"
+    )
     project.write(plugin_source("two", extra=refusing))
     assert normalize(endpoint) == {"tag": "one", "suffix": "s"}
     message = reload_logs(host)[-1]["message"]
-    assert message == (f"reloading {project.module} failed, still serving the previous code: "
-                       "the new code refused the last plugin.register CPA sent: suffix s is not allowed now")
+    assert message == (
+        f"reloading {project.module} failed, still serving the previous code: "
+        "the new code refused the last plugin.register CPA sent: suffix s is not allowed now"
+    )
 
 
 def test_a_class_that_is_gone_keeps_the_old_code(project: Project) -> None:
@@ -251,9 +272,15 @@ def test_changed_capabilities_and_metadata_are_said_to_need_a_restart(project: P
     host = FakeHost()
     endpoint = load(SO_PATH, project.target, host, interval=0)
     register(endpoint)
-    project.write(plugin_source("two", bases="RequestNormalizer, ResponseAfterTranslator", version="1.1.0",
-                                imports="from cpa_sdk import ResponseAfterTranslator",
-                                extra="\n    def normalize_response_after(self, request):\n        return None\n"))
+    project.write(
+        plugin_source(
+            "two",
+            bases="RequestNormalizer, ResponseAfterTranslator",
+            version="1.1.0",
+            imports="from cpa_sdk import ResponseAfterTranslator",
+            extra="\n    def normalize_response_after(self, request):\n        return None\n",
+        )
+    )
     assert normalize(endpoint)["tag"] == "two"  # the code is reloaded all the same
     entry = reload_logs(host)[-1]
     assert entry["level"] == "warn"
@@ -287,8 +314,12 @@ def test_calls_in_flight_finish_on_the_old_code_which_is_then_shut_down(project:
     (tmp_path / f"{shared}.py").write_text("EVENTS = []\n")  # outside the plugin: not reloaded
 
     def source(tag: str) -> str:
-        return plugin_source(tag, imports=f"import {shared}", before="self.host.log('gate') if TAG == 'one' else None",
-                             on_shutdown=f"{shared}.EVENTS.append('shutdown ' + TAG)")
+        return plugin_source(
+            tag,
+            imports=f"import {shared}",
+            before="self.host.log('gate') if TAG == 'one' else None",
+            on_shutdown=f"{shared}.EVENTS.append('shutdown ' + TAG)",
+        )
 
     project.write(source("one"))
     gate, entered = threading.Event(), threading.Event()

@@ -8,7 +8,6 @@ import json
 import pytest
 
 from cpa_sdk.testing import FakeHost, PluginHarness
-
 from tests.sdk.plugins import Lifecycle, Normalizer, Picker
 from tests.source_lines import line_of
 
@@ -99,10 +98,14 @@ def test_register_answers_the_registration(harness: PluginHarness) -> None:
 
 
 def test_bad_config_is_rc1_and_previous_config_stays(harness: PluginHarness) -> None:
-    result = harness.call_raw("plugin.reconfigure", {"config_yaml": base64.b64encode(b"limit: 0").decode(), "schema_version": 3})
+    result = harness.call_raw(
+        "plugin.reconfigure", {"config_yaml": base64.b64encode(b"limit: 0").decode(), "schema_version": 3}
+    )
     assert result.rc == 1 and result.error["code"] == "plugin_error" and "limit" in result.error["message"]
     assert harness.plugin.config.text == "!"
-    rejected = harness.call_raw("plugin.reconfigure", {"config_yaml": base64.b64encode(b"text: reject").decode(), "schema_version": 3})
+    rejected = harness.call_raw(
+        "plugin.reconfigure", {"config_yaml": base64.b64encode(b"text: reject").decode(), "schema_version": 3}
+    )
     assert rejected.error == {"code": "bad_config", "message": "text must not be 'reject'"}
     assert harness.plugin.config.text == "!"
 
@@ -148,7 +151,6 @@ def test_unscripted_host_call_fails_the_test_with_the_call_named() -> None:
 def test_host_callback_id_of_the_call_rides_on_its_host_callbacks() -> None:
     from cpa_sdk import ManagementAPI, Plugin
     from cpa_sdk.wire import HostModelExecutionRequest, ManagementRegistrationResponse, ManagementResponse
-
     from tests.sdk.plugins import META
 
     class Page(Plugin, ManagementAPI):
@@ -172,8 +174,14 @@ def test_host_callback_id_of_the_call_rides_on_its_host_callbacks() -> None:
         h.call("management.handle", {"Path": "/x"})
     ids = [(c.method, c.json().get("host_callback_id")) for c in host.calls]
     assert ids == [
-        ("host.log", "42"), ("host.http.do", "42"), ("host.model.execute", "42"), ("host.auth.list", None),
-        ("host.log", None), ("host.http.do", None), ("host.model.execute", None), ("host.auth.list", None),
+        ("host.log", "42"),
+        ("host.http.do", "42"),
+        ("host.model.execute", "42"),
+        ("host.auth.list", None),
+        ("host.log", None),
+        ("host.http.do", None),
+        ("host.model.execute", None),
+        ("host.auth.list", None),
     ]
 
 

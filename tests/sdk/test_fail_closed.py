@@ -15,7 +15,6 @@ import pytest
 from cpa_sdk import Plugin, PluginError, RequestInterceptor
 from cpa_sdk.testing import PluginHarness
 from cpa_sdk.wire import RequestInterceptRequest, RequestInterceptResponse
-
 from tests.sdk.plugins import META
 
 
@@ -56,7 +55,10 @@ def terminated(answer: dict[str, Any]) -> tuple[int, dict[str, Any]]:
 
 
 def test_a_plugin_error_becomes_its_status_with_its_code_and_message() -> None:
-    assert terminated(intercept(Policy, b"refuse")) == (451, {"error": {"message": "no, thank you", "type": "policy_refused"}})
+    assert terminated(intercept(Policy, b"refuse")) == (
+        451,
+        {"error": {"message": "no, thank you", "type": "policy_refused"}},
+    )
 
 
 def test_a_plugin_error_without_a_status_is_503() -> None:

@@ -30,7 +30,12 @@ def test_log_sends_level_message_fields_and_callback_id(fake: FakeHost, host: Ho
         host.log("hello", level="warn", plugin="p")
     finally:
         _callback_id.reset(token)
-    assert fake.calls[0].json() == {"host_callback_id": "42", "level": "warn", "message": "hello", "fields": {"plugin": "p"}}
+    assert fake.calls[0].json() == {
+        "host_callback_id": "42",
+        "level": "warn",
+        "message": "hello",
+        "fields": {"plugin": "p"},
+    }
 
 
 def test_log_never_raises(fake: FakeHost, host: Host) -> None:
@@ -121,4 +126,8 @@ def test_logging_handler_forwards_records(fake: FakeHost, host: Host) -> None:
     logger.addHandler(HostLogHandler(host))
     logger.setLevel(logging.DEBUG)
     logger.warning("careful %s", "now", extra={"fields": {"k": 1}})
-    assert fake.calls[0].json() == {"level": "warn", "message": "careful now", "fields": {"logger": "cpa-test-plugin", "k": 1}}
+    assert fake.calls[0].json() == {
+        "level": "warn",
+        "message": "careful now",
+        "fields": {"logger": "cpa-test-plugin", "k": 1},
+    }

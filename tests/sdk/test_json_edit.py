@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from cpa_sdk.json_edit import set_top_level_json, set_top_level_string, top_level_members
 
@@ -126,7 +125,9 @@ def spell(obj: dict[str, Any], style: dict[str, Any]) -> bytes:
 
 
 @given(obj=OBJECTS, style=STYLES, key=KEYS, value=st.text(max_size=8))
-def test_setting_a_member_changes_that_member_only(obj: dict[str, Any], style: dict[str, Any], key: str, value: str) -> None:
+def test_setting_a_member_changes_that_member_only(
+    obj: dict[str, Any], style: dict[str, Any], key: str, value: str
+) -> None:
     body = spell(obj, style)
     result = set_top_level_string(body, key, value)
     assert result is not None

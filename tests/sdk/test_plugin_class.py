@@ -9,7 +9,6 @@ import pytest
 from cpa_sdk import Executor, Plugin, PluginDefinitionWarning, RequestInterceptor, ResponseStreamInterceptor, Scheduler
 from cpa_sdk.testing import PluginHarness
 from cpa_sdk.wire import SchedulerPickRequest, SchedulerPickResponse
-
 from tests.sdk.plugins import META
 
 
@@ -101,14 +100,20 @@ def test_abstract_intermediate_class_is_not_checked() -> None:
 def test_a_misspelt_optional_hook_warns_at_definition_with_the_hook_meant() -> None:
     def intercept_before(self: object, request: object) -> None: ...
 
-    with pytest.warns(PluginDefinitionWarning, match=r"Candidate.intercept_before is not a method CPA calls; "
-                                                     r"did you mean 'intercept_request_before'\?"):
+    with pytest.warns(
+        PluginDefinitionWarning,
+        match=r"Candidate.intercept_before is not a method CPA calls; "
+        r"did you mean 'intercept_request_before'\?",
+    ):
         define(Plugin, RequestInterceptor, intercept_before=intercept_before)
 
 
 def test_a_hook_of_a_capability_not_derived_from_names_the_capability() -> None:
-    with pytest.warns(PluginDefinitionWarning, match=r"did you mean RequestNormalizer.normalize_request "
-                                                     r"\(derive from RequestNormalizer\)\?"):
+    with pytest.warns(
+        PluginDefinitionWarning,
+        match=r"did you mean RequestNormalizer.normalize_request "
+        r"\(derive from RequestNormalizer\)\?",
+    ):
         define(Plugin, Scheduler, pick_auth=pick, normalise_request=pick)
 
 

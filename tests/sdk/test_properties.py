@@ -5,13 +5,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cpa_sdk.capabilities import wire_methods_by_name
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.testing import FakeHost
-
 from tests.sdk.everything import Everything
 
 METHODS = sorted([*wire_methods_by_name(), "plugin.register", "plugin.reconfigure", "plugin.shutdown", "no.such"])
@@ -23,8 +21,26 @@ json_values = st.recursive(
 )
 
 # Keys the host really uses, so that random values land on real fields too.
-KEYS = sorted({"Body", "Model", "Payload", "Headers", "Candidates", "ChunkIndex", "config_yaml", "schema_version",
-               "stream_id", "host_callback_id", "Metadata", "StorageJSON", "HistoryChunks", "Config", "Flags", "Method"})
+KEYS = sorted(
+    {
+        "Body",
+        "Model",
+        "Payload",
+        "Headers",
+        "Candidates",
+        "ChunkIndex",
+        "config_yaml",
+        "schema_version",
+        "stream_id",
+        "host_callback_id",
+        "Metadata",
+        "StorageJSON",
+        "HistoryChunks",
+        "Config",
+        "Flags",
+        "Method",
+    }
+)
 objects = st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), json_values, max_size=6)
 
 

@@ -6,8 +6,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from cpa_sdk.sse import SSEDecoder, SSEEvent, format_event, iter_events
 
@@ -51,9 +50,7 @@ def split_at(text: bytes, cuts: list[int]) -> list[bytes]:
 
 
 def test_format_event_writes_event_id_and_data_then_the_blank_line() -> None:
-    assert format_event(b'{"type":"ping"}', "ping", event_id="7") == (
-        b'event: ping\nid: 7\ndata: {"type":"ping"}\n\n'
-    )
+    assert format_event(b'{"type":"ping"}', "ping", event_id="7") == (b'event: ping\nid: 7\ndata: {"type":"ping"}\n\n')
 
 
 def test_format_event_without_a_name_writes_data_only() -> None:
@@ -61,9 +58,7 @@ def test_format_event_without_a_name_writes_data_only() -> None:
 
 
 def test_multi_line_data_becomes_one_data_line_per_line_whatever_the_line_ends() -> None:
-    assert format_event(b"one\ntwo\r\nthree\rfour") == (
-        b"data: one\ndata: two\ndata: three\ndata: four\n\n"
-    )
+    assert format_event(b"one\ntwo\r\nthree\rfour") == (b"data: one\ndata: two\ndata: three\ndata: four\n\n")
 
 
 def test_empty_data_and_a_trailing_line_break_survive_as_data_lines() -> None:
@@ -199,9 +194,7 @@ def test_decoding_does_not_depend_on_where_the_chunks_were_cut(stream: bytes, cu
 
 
 @given(
-    events=st.lists(
-        st.tuples(st.binary(max_size=30).map(lambda b: b.replace(b"\r", b"")), texts, texts), max_size=6
-    ),
+    events=st.lists(st.tuples(st.binary(max_size=30).map(lambda b: b.replace(b"\r", b"")), texts, texts), max_size=6),
     cuts=st.lists(st.integers(0, 400), max_size=6),
 )
 def test_format_then_decode_gives_the_events_back(events: list[tuple[bytes, str, str]], cuts: list[int]) -> None:

@@ -9,7 +9,6 @@ import time
 import pytest
 
 from cpa_sdk.testing import FakeHost, HostCall, PluginHarness
-
 from tests.sdk.plugins import Streamer
 
 
@@ -101,7 +100,10 @@ def test_plugin_error_closes_the_stream_with_its_message_only() -> None:
 def test_async_stream_without_stream_id_is_an_error() -> None:
     with PluginHarness(Streamer) as h:
         result = h.call_raw("executor.execute_stream", {"Model": "async-2"})
-        assert result.error == {"code": "invalid_request", "message": "stream_id is required for executor.execute_stream"}
+        assert result.error == {
+            "code": "invalid_request",
+            "message": "stream_id is required for executor.execute_stream",
+        }
 
 
 def test_shutdown_stops_running_streams() -> None:
@@ -120,7 +122,6 @@ def test_shutdown_stops_running_streams() -> None:
 def test_default_execute_stream_wraps_execute() -> None:
     from cpa_sdk import Executor, Plugin
     from cpa_sdk.wire import ExecutorResponse
-
     from tests.sdk.plugins import META
 
     class Plain(Plugin, Executor):
@@ -145,7 +146,6 @@ def test_default_execute_stream_wraps_execute() -> None:
 def test_raw_stream_chunk_interceptor_reads_fields_lazily() -> None:
     from cpa_sdk import Plugin, ResponseStreamInterceptor, StreamChunkView
     from cpa_sdk.wire import StreamChunkInterceptResponse
-
     from tests.sdk.plugins import META
 
     seen: list[tuple[str, int, bytes | None, str]] = []
@@ -166,13 +166,24 @@ def test_raw_stream_chunk_interceptor_reads_fields_lazily() -> None:
 
     with PluginHarness(Upper) as h:
         assert h.call("plugin.register").capabilities.response_stream_interceptor
-        init = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": -1, "Body": None, "OriginalRequest": "e30="})
+        init = h.call_raw(
+            "response.intercept_stream_chunk",
+            {"RequestID": "r", "ChunkIndex": -1, "Body": None, "OriginalRequest": "e30="},
+        )
         assert init.result == {"Headers": {"X-Seen": ["r"]}}
         # case-insensitive keys, as Go reads them; a large history is never decoded
         history = ["QUFB" * 1000] * 64
-        chunk = h.call_raw("response.intercept_stream_chunk", {"requestid": "r", "chunkindex": 0, "body": "ZGF0YQ==", "HistoryChunks": history, "host_callback_id": "7"})
+        chunk = h.call_raw(
+            "response.intercept_stream_chunk",
+            {"requestid": "r", "chunkindex": 0, "body": "ZGF0YQ==", "HistoryChunks": history, "host_callback_id": "7"},
+        )
         assert chunk.result == {"Body": base64.b64encode(b"DATA").decode()}
-        assert h.call("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 1, "Body": "ZHJvcA=="}).drop_chunk is True
+        assert (
+            h.call(
+                "response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 1, "Body": "ZHJvcA=="}
+            ).drop_chunk
+            is True
+        )
         bad = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 2, "Body": "e30"})
         assert bad.rc == 1 and "illegal base64" in bad.error["message"]
         wrong = h.call_raw("response.intercept_stream_chunk", {"RequestID": "r", "ChunkIndex": 3, "Body": "Ynl0ZXM="})

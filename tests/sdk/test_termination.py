@@ -12,8 +12,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from cpa_sdk import Plugin, PluginError, RequestInterceptor
 from cpa_sdk.termination import pass_through, reject, terminate
@@ -117,9 +116,7 @@ def test_reject_round_trips_any_message(status: int, message: str, error_type: s
 
 
 def test_pass_through_echoes_headers_and_body_and_terminates_nothing() -> None:
-    request = RequestInterceptRequest(
-        request_id="r1", headers={"Authorization": ["Bearer x"]}, body=b'{"model":"gpt"}'
-    )
+    request = RequestInterceptRequest(request_id="r1", headers={"Authorization": ["Bearer x"]}, body=b'{"model":"gpt"}')
     assert wire(pass_through(request)) == {
         "Headers": {"Authorization": ["Bearer x"]},
         "Body": base64.b64encode(b'{"model":"gpt"}').decode(),

@@ -51,8 +51,13 @@ class Packages:
 
 def package(dist: Path, *args: str) -> list[Path]:
     """Run ``python -m cpa_sdk package TARGET -o dist ARGS`` from a directory outside the repo."""
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, "-o", str(dist), *args],
-                          capture_output=True, text=True, timeout=600, cwd=dist.parent)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "package", TARGET, "-o", str(dist), *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=dist.parent,
+    )
     assert proc.returncode == 0, proc.stderr
     return [Path(line) for line in proc.stdout.splitlines()]
 
@@ -61,15 +66,23 @@ def package(dist: Path, *args: str) -> list[Path]:
 def packages(tmp_path_factory: pytest.TempPathFactory) -> Packages:
     dist = tmp_path_factory.mktemp("ship") / "dist"
     first = package(dist, "--registry-entry", "--url-base", f"{URL_BASE}/v0.1.0")
-    second = package(dist, "--version", "v0.2.0", "--versioned-name", "--registry-entry", "--url-base",
-                     f"{URL_BASE}/v0.2.0")
-    assert first[0].name == f"{PLUGIN_ID}_0.1.0_{GOOS}_{GOARCH}.zip" and second[0].name == f"{PLUGIN_ID}_0.2.0_{GOOS}_{GOARCH}.zip"
-    return Packages(Packaged("0.1.0", first[0], f"{PLUGIN_ID}.so", dist),
-                    Packaged("0.2.0", second[0], f"{PLUGIN_ID}-v0.2.0.so", dist), dist)
+    second = package(
+        dist, "--version", "v0.2.0", "--versioned-name", "--registry-entry", "--url-base", f"{URL_BASE}/v0.2.0"
+    )
+    assert (
+        first[0].name == f"{PLUGIN_ID}_0.1.0_{GOOS}_{GOARCH}.zip"
+        and second[0].name == f"{PLUGIN_ID}_0.2.0_{GOOS}_{GOARCH}.zip"
+    )
+    return Packages(
+        Packaged("0.1.0", first[0], f"{PLUGIN_ID}.so", dist),
+        Packaged("0.2.0", second[0], f"{PLUGIN_ID}-v0.2.0.so", dist),
+        dist,
+    )
 
 
-def install_like_the_store(archive: Path, plugins_dir: Path, plugin_id: str, version: str,
-                           goarch: str = GOARCH) -> Path:
+def install_like_the_store(
+    archive: Path, plugins_dir: Path, plugin_id: str, version: str, goarch: str = GOARCH
+) -> Path:
     """What CPA's store does with a verified zip (§8.5): the one library at its root, and nothing
     else, goes to ``plugins/<goos>/<goarch>/<id>-v<version>.so`` with the entry's mode."""
     with zipfile.ZipFile(archive) as zipped:
@@ -134,9 +147,16 @@ class Sandbox:
         return path
 
     def start(self, lines: list[str], **env: str) -> subprocess.Popen[str]:
-        return subprocess.Popen([str(self.host), "script", str(self.script(lines))], cwd=self.root, env=self.env(**env),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                                errors="surrogateescape")
+        return subprocess.Popen(
+            [str(self.host), "script", str(self.script(lines))],
+            cwd=self.root,
+            env=self.env(**env),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+        )
 
     def run(self, lines: list[str], **env: str) -> Run:
         proc = self.start(lines, **env)
@@ -183,8 +203,10 @@ def copy_tree(source: Path, target: Path) -> None:
 from collections.abc import Iterator  # noqa: E402
 
 from cpa_sdk.build.target import Target  # noqa: E402
-from tests.conformance import cross as _cross  # noqa: E402
-from tests.conformance import harness as _harness  # noqa: E402
+from tests.conformance import (
+    cross as _cross,  # noqa: E402
+    harness as _harness,  # noqa: E402
+)
 from tests.ship import roots as _roots  # noqa: E402
 
 
@@ -238,8 +260,10 @@ def cpa_amd64() -> _harness.CPABuild:
 def cpa_arm64() -> _harness.CPABuild:
     """The pinned CPA cross-built for linux/arm64, glibc 2.17 (cgo through zig)."""
     build = _cross.build_cpa_for(_harness.PINNED_VERSION, Target("arm64"))
-    _roots.evidence(f"CPA {build.version} arm64 (cgo + zig, glibc 2.17): {build.build_seconds:.1f}s, "
-                    f"server {build.server.stat().st_size / 1e6:.0f} MB")
+    _roots.evidence(
+        f"CPA {build.version} arm64 (cgo + zig, glibc 2.17): {build.build_seconds:.1f}s, "
+        f"server {build.server.stat().st_size / 1e6:.0f} MB"
+    )
     return build
 
 

@@ -82,8 +82,15 @@ ARM64_PACKAGES: Final = ("libc6", "libc-bin", "libgcc-s1", "tzdata", "ca-certifi
 unwinding), the CPA image's two packages, base-files (``/etc/os-release``). apt adds the
 dependencies (gcc-12-base, debconf, perl-base, openssl, libssl3)."""
 
-COPIED_FROM_AMD64: Final = ("etc/ssl/certs", "etc/ca-certificates.conf", "etc/localtime", "etc/timezone",
-                            "etc/passwd", "etc/group", "etc/nsswitch.conf")
+COPIED_FROM_AMD64: Final = (
+    "etc/ssl/certs",
+    "etc/ca-certificates.conf",
+    "etc/localtime",
+    "etc/timezone",
+    "etc/passwd",
+    "etc/group",
+    "etc/nsswitch.conf",
+)
 """What maintainer scripts write and an extracted-only arm64 root lacks. Their sources are
 architecture-independent (ca-certificates and tzdata are ``Architecture: all``; base-passwd's
 master files are the same on every architecture), so the amd64 root's configured copies are what
@@ -133,8 +140,9 @@ def root_name(suite: str, arch: str) -> str:
 def _require(tool: str, package: str) -> str:
     found = shutil.which(tool)
     if found is None:
-        raise RootError(f"{tool} is missing: apt-get install --no-install-recommends {package} "
-                        "(scripts/test installs it)")
+        raise RootError(
+            f"{tool} is missing: apt-get install --no-install-recommends {package} (scripts/test installs it)"
+        )
     return found
 
 
@@ -149,8 +157,16 @@ def _recipe(suite: str, arch: str, target: Path) -> list[str]:
         include = ["--include=tzdata,ca-certificates"] if suite == "bookworm" else []
         return ["mmdebstrap", "--variant=minbase", *include, suite, str(target), MIRROR]
     if arch == "arm64":
-        return ["mmdebstrap", "--arch=arm64", "--variant=extract", f"--include={','.join(ARM64_PACKAGES)}",
-                "--setup-hook=/usr/share/mmdebstrap/hooks/merged-usr/setup00.sh", suite, str(target), MIRROR]
+        return [
+            "mmdebstrap",
+            "--arch=arm64",
+            "--variant=extract",
+            f"--include={','.join(ARM64_PACKAGES)}",
+            "--setup-hook=/usr/share/mmdebstrap/hooks/merged-usr/setup00.sh",
+            suite,
+            str(target),
+            MIRROR,
+        ]
     raise RootError(f"no recipe for a {arch} root (amd64 and arm64 are CPA's Linux release machines)")
 
 
@@ -213,7 +229,9 @@ def _build(suite: str, arch: str, final: Path) -> None:
     # namespace of its own, a killed build cannot leave them mounted on this machine.
     unshare = [_require("unshare", "util-linux"), "--mount", "--propagation", "private", "--"]
     try:
-        proc = subprocess.run([*unshare, *command], capture_output=True, text=True, timeout=ROOT_BUILD_TIMEOUT, check=False)
+        proc = subprocess.run(
+            [*unshare, *command], capture_output=True, text=True, timeout=ROOT_BUILD_TIMEOUT, check=False
+        )
     except subprocess.TimeoutExpired:
         remove_tree(work)
         raise RootError(f"{' '.join(command)} did not finish in {ROOT_BUILD_TIMEOUT}s") from None
@@ -231,8 +249,14 @@ def _build(suite: str, arch: str, final: Path) -> None:
         (work / "tmp").chmod(0o1777)
         recipe, recipe_id = _recipe_id(suite, arch)
         size = tree_bytes(work)
-        manifest = RootManifest(final.name, recipe, recipe_id, round(time.monotonic() - started, 1), size,
-                                time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))
+        manifest = RootManifest(
+            final.name,
+            recipe,
+            recipe_id,
+            round(time.monotonic() - started, 1),
+            size,
+            time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        )
         manifest_path = final.parent / f"{final.name}.json"
         partial = manifest_path.with_suffix(".json.partial")
         partial.write_text(json.dumps(manifest.__dict__, indent=2) + "\n")
@@ -241,8 +265,9 @@ def _build(suite: str, arch: str, final: Path) -> None:
     except BaseException:
         remove_tree(work)
         raise
-    evidence(f"built root {final.name} in {manifest.build_seconds:.1f}s ({manifest.megabytes:.0f} MB): "
-             f"{' '.join(recipe)}")
+    evidence(
+        f"built root {final.name} in {manifest.build_seconds:.1f}s ({manifest.megabytes:.0f} MB): {' '.join(recipe)}"
+    )
 
 
 def _apply_cpa_dockerfile(root: Path) -> None:
@@ -258,8 +283,13 @@ def _ldconfig_arm64(root: Path) -> None:
     """libc-bin's trigger: ``/etc/ld.so.cache``. Without it, under ``qemu-prefix`` the arm64 loader
     would read the *host's* cache. ``ldconfig`` is static, so qemu runs it without -L, and ``-r``
     makes it chroot into the root before it reads or writes anything."""
-    proc = subprocess.run([str(QEMU_AARCH64), str(root / "sbin" / "ldconfig"), "-r", str(root)],
-                          capture_output=True, text=True, timeout=300, check=False)
+    proc = subprocess.run(
+        [str(QEMU_AARCH64), str(root / "sbin" / "ldconfig"), "-r", str(root)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     if proc.returncode != 0 or not (root / "etc" / "ld.so.cache").is_file():
         raise RootError(f"ldconfig under qemu failed ({proc.returncode}): {proc.stderr}")
 
@@ -269,8 +299,10 @@ def _copy_configured_state(amd64_root: Path, root: Path) -> None:
     for inputs in ("usr/share/ca-certificates", "usr/share/zoneinfo"):
         mine, theirs = _tree_digest(root / inputs), _tree_digest(amd64_root / inputs)
         if mine != theirs:
-            raise RootError(f"{inputs} differs between the arm64 root and the amd64 root (the mirror changed "
-                            "between their builds?): delete .cache/roots/ and build both again")
+            raise RootError(
+                f"{inputs} differs between the arm64 root and the amd64 root (the mirror changed "
+                "between their builds?): delete .cache/roots/ and build both again"
+            )
     for relative in COPIED_FROM_AMD64:
         source, target = amd64_root / relative, root / relative
         if target.is_dir() and not target.is_symlink():
@@ -391,8 +423,7 @@ def compile_host(target: Target, out: Path) -> Path:
     """The C test host built by zig for ``target`` (glibc 2.17 by default): one binary that runs in
     every root of its architecture, as CPA's own release binaries do. Same flags as
     ``tests.c_host.compile_host``, whose gcc build only runs on glibcs as new as this machine's."""
-    return _zig(target, [*FLAGS, str(HOST_SOURCE), *LIBRARIES],
-                out)
+    return _zig(target, [*FLAGS, str(HOST_SOURCE), *LIBRARIES], out)
 
 
 def compile_plugin(target: Target, out: Path, source: Path = CONTROL_PLUGIN_SOURCE, *defines: str) -> Path:
@@ -537,8 +568,13 @@ class RootRunner:
             self._stages.remove(stage)
             remove_tree(host_dir)
 
-    def command(self, argv: Sequence[str], env: Mapping[str, str] | None = None, cwd: str | None = None,
-                stage: Stage | None = None) -> tuple[list[str], str]:
+    def command(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        stage: Stage | None = None,
+    ) -> tuple[list[str], str]:
         """The host command line that runs ``argv`` in the root, and the host cwd to start it in.
 
         ``stage`` is where ``qemu-chroot`` copies the static qemu (the root itself stays as built)."""
@@ -560,46 +596,104 @@ class RootRunner:
             program = [stage.add(QEMU_AARCH64, ".qemu-aarch64-static"), *program]
         unshare = _require("unshare", "util-linux")
         inner_cwd = cwd or "/"
-        return [unshare, "--mount", "--propagation", "private", "--", "/bin/sh", "-euc", _NAMESPACE_SETUP,
-                "cpa-test-root", str(self.root),
-                env_tool, "-i", "--", *assignments,
-                unshare, f"--root={self.root}", f"--wd={inner_cwd}", "--", *program], "/"
+        return [
+            unshare,
+            "--mount",
+            "--propagation",
+            "private",
+            "--",
+            "/bin/sh",
+            "-euc",
+            _NAMESPACE_SETUP,
+            "cpa-test-root",
+            str(self.root),
+            env_tool,
+            "-i",
+            "--",
+            *assignments,
+            unshare,
+            f"--root={self.root}",
+            f"--wd={inner_cwd}",
+            "--",
+            *program,
+        ], "/"
 
-    def popen(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None,
-              stage: Stage | None = None, stdin: int | IO[Any] | None = subprocess.DEVNULL,
-              stdout: int | IO[Any] | None = subprocess.PIPE,
-              stderr: int | IO[Any] | None = subprocess.PIPE) -> subprocess.Popen[bytes]:
+    def popen(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        stage: Stage | None = None,
+        stdin: int | IO[Any] | None = subprocess.DEVNULL,
+        stdout: int | IO[Any] | None = subprocess.PIPE,
+        stderr: int | IO[Any] | None = subprocess.PIPE,
+    ) -> subprocess.Popen[bytes]:
         """Start ``argv`` in the root (``command``); the caller waits for it."""
         stage = stage if stage is not None else (self._stages[-1] if self._stages else None)
         command, host_cwd = self.command(argv, env, cwd, stage)
-        return subprocess.Popen(command, cwd=host_cwd, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
-                                stdin=stdin, stdout=stdout, stderr=stderr)
+        return subprocess.Popen(
+            command,
+            cwd=host_cwd,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+        )
 
-    def run(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None, cwd: str | None = None,
-            stage: Stage | None = None, input_bytes: bytes | None = None, timeout: float = TIMEOUT) -> RunResult:
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        stage: Stage | None = None,
+        input_bytes: bytes | None = None,
+        timeout: float = TIMEOUT,
+    ) -> RunResult:
         """Run ``argv`` in the root to completion (killed after ``timeout`` seconds: a failure)."""
-        proc = self.popen(argv, env=env, cwd=cwd, stage=stage,
-                          stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL)
+        proc = self.popen(
+            argv,
+            env=env,
+            cwd=cwd,
+            stage=stage,
+            stdin=subprocess.PIPE if input_bytes is not None else subprocess.DEVNULL,
+        )
         try:
             out, err = proc.communicate(input_bytes, timeout=timeout)
         except subprocess.TimeoutExpired:
             proc.kill()
             out, err = proc.communicate()
-            raise RootError(f"{argv} in {self} timed out after {timeout}s:\n"
-                            f"{err.decode(errors='replace')[-4000:]}") from None
-        return RunResult(proc.returncode, out.decode("utf-8", "surrogateescape"),
-                         err.decode("utf-8", "surrogateescape"))
+            raise RootError(
+                f"{argv} in {self} timed out after {timeout}s:\n{err.decode(errors='replace')[-4000:]}"
+            ) from None
+        return RunResult(
+            proc.returncode, out.decode("utf-8", "surrogateescape"), err.decode("utf-8", "surrogateescape")
+        )
 
-    def c_host(self, stage: Stage, host_binary: Path, lines: Sequence[str], *, env: Mapping[str, str] | None = None,
-               repeat: int = 1, timeout: float = TIMEOUT) -> HostRun:
+    def c_host(
+        self,
+        stage: Stage,
+        host_binary: Path,
+        lines: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        repeat: int = 1,
+        timeout: float = TIMEOUT,
+    ) -> HostRun:
         """Run the C test host (built by ``compile_host`` for this runner's target) on a script.
 
         ``lines`` are script lines (tests/c_host.py); plugin paths in them are inner paths, as
         ``stage.add(plugin)`` returns them. The script and the host are copied into ``stage``."""
         host = stage.add(host_binary, "cpa_test_host")
         script = stage.write(f"script-{secrets.token_hex(3)}.txt", "\n".join(lines) + "\n")
-        result = self.run([host, "script", script, str(repeat)], env=env, cwd=stage.inner(stage.host_dir),
-                          stage=stage, timeout=timeout)
+        result = self.run(
+            [host, "script", script, str(repeat)],
+            env=env,
+            cwd=stage.inner(stage.host_dir),
+            stage=stage,
+            timeout=timeout,
+        )
         events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         return HostRun(result.returncode, events, result.stderr)
 
@@ -610,8 +704,10 @@ class RootRunner:
             result = self.run([f"/lib/{machine}-linux-gnu/libc.so.6"], stage=stage, timeout=120)
         match = re.search(r"release version (\d+)\.(\d+)", result.stdout)
         if match is None:
-            raise RootError(f"libc.so.6 of {self.root.name} printed no version ({result.returncode}):\n"
-                            f"{result.stdout}{result.stderr}")
+            raise RootError(
+                f"libc.so.6 of {self.root.name} printed no version ({result.returncode}):\n"
+                f"{result.stdout}{result.stderr}"
+            )
         return int(match.group(1)), int(match.group(2))
 
 

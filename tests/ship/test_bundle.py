@@ -40,8 +40,12 @@ def vectors(golden: dict[str, Any]) -> list[dict[str, Any]]:
 
 def packaged_as(vectors: list[dict[str, Any]], version: str) -> list[dict[str, Any]]:
     """``vectors`` with the registrations' ``metadata.Version`` as ``cpa-sdk package --version`` stamps it."""
-    return [dict(v, out=v["out"].replace('"Version":"0.1.0"', f'"Version":"{version}"')) if v["method"].startswith("plugin.") else v
-            for v in vectors]
+    return [
+        dict(v, out=v["out"].replace('"Version":"0.1.0"', f'"Version":"{version}"'))
+        if v["method"].startswith("plugin.")
+        else v
+        for v in vectors
+    ]
 
 
 def replay_lines(name: str, vectors: list[dict[str, Any]]) -> list[str]:
@@ -55,8 +59,9 @@ def answers_of(run: Run, name: str) -> list[Answer]:
 def assert_clean(run: Run) -> None:
     loads = run.host.of("load")
     assert loads and all(load["error"] is None for load in loads), (loads, run.host.stderr[-3000:])
-    assert run.host.returncode == 0 and run.host.of("done") == [{"event": "done", "failures": 0, "late_host_calls": 0}], (
-        run.host.returncode, run.host.stderr[-3000:])
+    assert run.host.returncode == 0 and run.host.of("done") == [
+        {"event": "done", "failures": 0, "late_host_calls": 0}
+    ], (run.host.returncode, run.host.stderr[-3000:])
 
 
 def payload_site(sandbox: Sandbox, report: dict[str, Any]) -> str:
@@ -69,8 +74,18 @@ def assert_runs_from_the_cache(sandbox: Sandbox, report: dict[str, Any]) -> None
     """Plugin and dependencies from the payload; everything else from the Python installation."""
     site = payload_site(sandbox, report)
     modules: dict[str, str] = report["modules"]
-    for name in ("reference_plugins.codex_service_tier", "cpa_sdk", "cpa_sdk._bridge", "pydantic", "pydantic_core",
-                 "pydantic_core._pydantic_core", "yaml", "typing_extensions", "annotated_types", "typing_inspection"):
+    for name in (
+        "reference_plugins.codex_service_tier",
+        "cpa_sdk",
+        "cpa_sdk._bridge",
+        "pydantic",
+        "pydantic_core",
+        "pydantic_core._pydantic_core",
+        "yaml",
+        "typing_extensions",
+        "annotated_types",
+        "typing_inspection",
+    ):
         assert modules[name].startswith(site + "/"), (name, modules.get(name))
     prefix = report["prefix"]
     for name, file in modules.items():
@@ -103,39 +118,57 @@ def test_packaged_plugin_answers_its_golden_vectors_with_nothing_of_the_build(
     assert_clean(again)
     assert "payload " + read_bundle(installed).sha256 + " cached" in again.notes[0]
     cache_mode = (sandbox.cache / "payloads").stat().st_mode & 0o777
-    assert cache_mode == 0o700 and (sandbox.cache / "payloads" / sandbox.payload_dirs()[0]).stat().st_mode & 0o777 == 0o700
+    assert (
+        cache_mode == 0o700 and (sandbox.cache / "payloads" / sandbox.payload_dirs()[0]).stat().st_mode & 0o777 == 0o700
+    )
 
 
 def test_libpython_and_home_overrides_and_a_missing_libpython(packages: Packages, sandbox: Sandbox) -> None:
     installed = sandbox.install(packages.v1.archive, "0.1.0")
     libdir = sysconfig.get_config_var("LIBDIR")
     library = os.path.join(libdir, sysconfig.get_config_var("INSTSONAME"))
-    run = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
-                      CPA_SDK_LIBPYTHON=library)
+    run = sandbox.run(
+        [f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"], CPA_SDK_LIBPYTHON=library
+    )
     assert_clean(run)
     assert f"libpython {library} (CPA_SDK_LIBPYTHON)" in run.notes[0]
     assert run.debug[-1]["version"] == sys.version.split()[0]  # the build's own Python, as asked
     assert_runs_from_the_cache(sandbox, run.debug[-1])
 
-    home = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
-                       CPA_SDK_LIBPYTHON=library, CPA_SDK_PYTHONHOME=sys.base_prefix)
+    home = sandbox.run(
+        [f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
+        CPA_SDK_LIBPYTHON=library,
+        CPA_SDK_PYTHONHOME=sys.base_prefix,
+    )
     assert_clean(home)
     assert home.debug[-1]["prefix"] == sys.base_prefix
 
-    no_stdlib = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
-                            CPA_SDK_PYTHONHOME=str(sandbox.root / "no-python-here"))
+    no_stdlib = sandbox.run(
+        [f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
+        CPA_SDK_PYTHONHOME=str(sandbox.root / "no-python-here"),
+    )
     [(rc, envelope)] = no_stdlib.outs()
     assert rc == 1 and envelope["error"]["code"] == "plugin_load_failed"
-    assert "cannot start Python" in envelope["error"]["message"] and "CPA_SDK_PYTHONHOME" in envelope["error"]["message"]
+    assert (
+        "cannot start Python" in envelope["error"]["message"] and "CPA_SDK_PYTHONHOME" in envelope["error"]["message"]
+    )
 
-    missing = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""),
-                           call_line("p", "request.normalize", "{}"), "unload p"],
-                          CPA_SDK_LIBPYTHON=str(sandbox.root / "libpython-nowhere.so"))
+    missing = sandbox.run(
+        [
+            f"load p {installed}",
+            call_line("p", "plugin.register", ""),
+            call_line("p", "request.normalize", "{}"),
+            "unload p",
+        ],
+        CPA_SDK_LIBPYTHON=str(sandbox.root / "libpython-nowhere.so"),
+    )
     outs = missing.outs()
     assert [rc for rc, _ in outs] == [1, 1]
     for _, envelope in outs:
         assert envelope["error"]["code"] == "libpython_not_found"
-        assert "CPA_SDK_LIBPYTHON=" in envelope["error"]["message"] and "cannot be loaded" in envelope["error"]["message"]
+        assert (
+            "CPA_SDK_LIBPYTHON=" in envelope["error"]["message"] and "cannot be loaded" in envelope["error"]["message"]
+        )
 
 
 def test_two_versions_side_by_side_in_one_process(packages: Packages, sandbox: Sandbox, golden: dict[str, Any]) -> None:
@@ -150,7 +183,11 @@ def test_two_versions_side_by_side_in_one_process(packages: Packages, sandbox: S
     run = sandbox.run([*lines, "unload old", "unload new"])
     assert_clean(run)
     # Each registers the version it was packaged as, which is the version of CPA's file name.
-    assert check_answers(wanted, answers_of(run, "old")) == check_answers(packaged_as(wanted, "0.2.0"), answers_of(run, "new")) == 20
+    assert (
+        check_answers(wanted, answers_of(run, "old"))
+        == check_answers(packaged_as(wanted, "0.2.0"), answers_of(run, "new"))
+        == 20
+    )
     hashes = {read_bundle(old).sha256, read_bundle(new).sha256}
     assert len(hashes) == 2 and set(sandbox.payload_dirs()) == hashes
     loads = [r for r in run.debug if r["event"] == "load"]
@@ -163,8 +200,12 @@ def test_two_versions_side_by_side_in_one_process(packages: Packages, sandbox: S
 
 def test_concurrent_first_loads_share_one_payload_directory(packages: Packages, sandbox: Sandbox) -> None:
     installed = sandbox.install(packages.v1.archive, "0.1.0")
-    lines = [f"load p {installed}", call_line("p", "plugin.register", ""),
-             call_line("p", "request.normalize", '{"ToFormat":"codex","Model":"gpt-5.5","Body":"e30="}'), "unload p"]
+    lines = [
+        f"load p {installed}",
+        call_line("p", "plugin.register", ""),
+        call_line("p", "request.normalize", '{"ToFormat":"codex","Model":"gpt-5.5","Body":"e30="}'),
+        "unload p",
+    ]
     processes = [sandbox.start(lines) for _ in range(8)]
     outputs = [p.communicate(timeout=TIMEOUT) for p in processes]
     runs = [parse_run(p.returncode, out, err) for p, (out, err) in zip(processes, outputs)]
@@ -212,8 +253,14 @@ def test_concurrent_first_loads_from_threads(packages: Packages, sandbox: Sandbo
         copies.append(str(copy))
     env = sandbox.env()
     env.pop("PYTHONHOME")  # this process is a Python: its own home must stay valid
-    proc = subprocess.run([sys.executable, "-I", "-S", "-c", THREADS, *copies], capture_output=True, text=True,
-                          env=env, cwd=sandbox.root, timeout=TIMEOUT)
+    proc = subprocess.run(
+        [sys.executable, "-I", "-S", "-c", THREADS, *copies],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=sandbox.root,
+        timeout=TIMEOUT,
+    )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)
     assert set(results) == set(copies)
@@ -223,9 +270,17 @@ def test_concurrent_first_loads_from_threads(packages: Packages, sandbox: Sandbo
 
 
 def load_and_call(sandbox: Sandbox, library: Path) -> Run:
-    return sandbox.run([f"load p {library}", call_line("p", "plugin.register", ""),
-                        call_line("p", "request.normalize", "{}"), "unload p", f"load p {library}",
-                        call_line("p", "plugin.register", ""), "unload p"])
+    return sandbox.run(
+        [
+            f"load p {library}",
+            call_line("p", "plugin.register", ""),
+            call_line("p", "request.normalize", "{}"),
+            "unload p",
+            f"load p {library}",
+            call_line("p", "plugin.register", ""),
+            "unload p",
+        ]
+    )
 
 
 def assert_refused(run: Run, code: str, *needles: str) -> None:
@@ -281,21 +336,29 @@ def test_a_cut_inside_the_loaded_elf_segments_faults_in_dlopen_for_any_library(
     SIGBUS inside dlopen, before any code of the library runs. For a bundle that is the first
     ~24 KiB of ~15 MiB (docs/shipping.md); CPA's store checks the zip's sha256 before it installs."""
     plain = tmp_path / "plain.c"
-    plain.write_text("int cliproxy_plugin_init(void *h, void *p) { (void)h; (void)p; return 1; }\n"
-                     "static const char big[1 << 16] = {1}; const char *keep(void) { return big; }\n")
+    plain.write_text(
+        "int cliproxy_plugin_init(void *h, void *p) { (void)h; (void)p; return 1; }\n"
+        "static const char big[1 << 16] = {1}; const char *keep(void) { return big; }\n"
+    )
     library = tmp_path / "plain.so"
     subprocess.run(["gcc", "-shared", "-fPIC", "-O2", "-o", str(library), str(plain)], check=True)
     cases = {library: library.read_bytes(), sandbox.install(packages.v1.archive, "0.1.0"): None}
     for path, data in cases.items():
         data = data if data is not None else path.read_bytes()
-        path.write_bytes(data[:4096 + 512])  # inside the second (executable) LOAD segment
-        proc = subprocess.run([str(sandbox.host), "script", str(sandbox.script([f"load p {path}", "unload p"]))],
-                              capture_output=True, timeout=TIMEOUT, env=sandbox.env(), preexec_fn=no_core_dump)
+        path.write_bytes(data[: 4096 + 512])  # inside the second (executable) LOAD segment
+        proc = subprocess.run(
+            [str(sandbox.host), "script", str(sandbox.script([f"load p {path}", "unload p"]))],
+            capture_output=True,
+            timeout=TIMEOUT,
+            env=sandbox.env(),
+            preexec_fn=no_core_dump,
+        )
         assert proc.returncode == -signal.SIGBUS, (path.name, proc.returncode, proc.stdout[-500:])
 
 
-def test_cache_that_is_not_private_is_refused_and_a_stale_directory_replaced(packages: Packages,
-                                                                              sandbox: Sandbox) -> None:
+def test_cache_that_is_not_private_is_refused_and_a_stale_directory_replaced(
+    packages: Packages, sandbox: Sandbox
+) -> None:
     installed = sandbox.install(packages.v1.archive, "0.1.0")
     payloads = sandbox.cache / "payloads"
     payloads.mkdir(parents=True)
@@ -310,20 +373,35 @@ def test_cache_that_is_not_private_is_refused_and_a_stale_directory_replaced(pac
     assert [rc for rc, _ in run.outs()] == [0, 0, 0]
     assert not (stale / "site" / "cpa_sdk.py").exists() and (stale / ".complete").is_file()
     assert sandbox.payload_dirs() == [stale.name]
-    relative = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"],
-                           CPA_SDK_CACHE_DIR="relative/dir")
+    relative = sandbox.run(
+        [f"load p {installed}", call_line("p", "plugin.register", ""), "unload p"], CPA_SDK_CACHE_DIR="relative/dir"
+    )
     assert relative.outs()[0][1]["error"]["code"] == "payload_cache_failed"
     assert "not an absolute path" in relative.outs()[0][1]["error"]["message"]
 
 
-def test_a_bundle_for_another_python_is_refused_beside_a_working_one(packages: Packages, sandbox: Sandbox,
-                                                                     tmp_path: Path) -> None:
+def test_a_bundle_for_another_python_is_refused_beside_a_working_one(
+    packages: Packages, sandbox: Sandbox, tmp_path: Path
+) -> None:
     installed = sandbox.install(packages.v1.archive, "0.1.0")
-    other = build_plugin(TARGET, tmp_path / "other", plugin_id="other-python", bundle=True,
-                         python_version=(sys.version_info.major, sys.version_info.minor - 1))
-    run = sandbox.run([f"load p {installed}", call_line("p", "plugin.register", ""), f"load q {other}",
-                       call_line("q", "plugin.register", ""), call_line("p", "plugin.register", ""), "unload q",
-                       "unload p"])
+    other = build_plugin(
+        TARGET,
+        tmp_path / "other",
+        plugin_id="other-python",
+        bundle=True,
+        python_version=(sys.version_info.major, sys.version_info.minor - 1),
+    )
+    run = sandbox.run(
+        [
+            f"load p {installed}",
+            call_line("p", "plugin.register", ""),
+            f"load q {other}",
+            call_line("q", "plugin.register", ""),
+            call_line("p", "plugin.register", ""),
+            "unload q",
+            "unload p",
+        ]
+    )
     rcs = [(e["plugin"], e["rc"]) for e in run.host.calls()]
     assert rcs == [("p", 0), ("q", 1), ("p", 0)], run.host.calls()
     refused = run.outs()[1][1]["error"]
@@ -367,9 +445,27 @@ def test_cli_bundle_of_a_module_outside_any_distribution(sandbox: Sandbox, tmp_p
     source.mkdir()
     (source / "loose_plugin.py").write_text(LOOSE_PLUGIN)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "build", "--bundle", "loose_plugin:Loose", "--path",
-                           str(source), "-o", str(out), "-q", "--exclude", "click"],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cpa_sdk",
+            "build",
+            "--bundle",
+            "loose_plugin:Loose",
+            "--path",
+            str(source),
+            "-o",
+            str(out),
+            "-q",
+            "--exclude",
+            "click",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     library = Path(proc.stdout.strip())
     manifest = read_bundle(library).manifest
@@ -377,8 +473,14 @@ def test_cli_bundle_of_a_module_outside_any_distribution(sandbox: Sandbox, tmp_p
     assert "iniconfig" in manifest["distributions"]  # found by what the plugin imports
     assert "click" not in manifest["distributions"]  # --exclude
     (source / "loose_plugin.py").unlink()  # the bundle must not need the source any more
-    run = sandbox.run([f"load p {library}", call_line("p", "plugin.register", ""),
-                       call_line("p", "request.normalize", '{"Body":"e30="}'), "unload p"])
+    run = sandbox.run(
+        [
+            f"load p {library}",
+            call_line("p", "plugin.register", ""),
+            call_line("p", "request.normalize", '{"Body":"e30="}'),
+            "unload p",
+        ]
+    )
     assert_clean(run)
     outs = run.outs()
     assert outs[0][1]["result"]["metadata"]["Name"] == "loose-plugin"
@@ -387,6 +489,11 @@ def test_cli_bundle_of_a_module_outside_any_distribution(sandbox: Sandbox, tmp_p
     site = payload_site(sandbox, run.debug[-1])
     assert modules["loose_plugin"].startswith(site + "/") and modules["iniconfig"].startswith(site + "/")
 
-    usage = subprocess.run([sys.executable, "-m", "cpa_sdk", "build", "loose_plugin:Loose", "--include", "x"],
-                           capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    usage = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "build", "loose_plugin:Loose", "--include", "x"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert usage.returncode == 2 and "only apply with --bundle" in usage.stderr

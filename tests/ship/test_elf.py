@@ -48,7 +48,7 @@ RANDOM_C: Final = """
 long rnd(void *buf, unsigned long n) { return getrandom(buf, n, 0); }
 """
 DEP_C: Final = "#include <unistd.h>\nstatic int x; int *pointer = &x; int dep(void) { return getpid() + *pointer; }\n"
-USER_C: Final = "#include <stdlib.h>\nint dep(void); int user(void) { return dep() + atoi(\"1\"); }\n"
+USER_C: Final = '#include <stdlib.h>\nint dep(void); int user(void) { return dep() + atoi("1"); }\n'
 PRIVATE_C: Final = "extern int __libc_enable_secure; int secure(void) { return __libc_enable_secure; }\n"
 MAIN_C: Final = '#include <stdio.h>\nint main(void) { fputs("hi\\n", stdout); return 0; }\n'
 NOLIBC_C: Final = "int answer(void) { return 42; }\n"

@@ -51,8 +51,25 @@ def lazy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("lazy-src")
     (source / "lazy_stdlib.py").write_text(LAZY_PLUGIN)
     out = source.parent / "lazy-out"
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "build", "--bundle", "lazy_stdlib:Lazy", "--path",
-                           str(source), "-o", str(out), "-q"], capture_output=True, text=True, timeout=900, cwd=source)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cpa_sdk",
+            "build",
+            "--bundle",
+            "lazy_stdlib:Lazy",
+            "--path",
+            str(source),
+            "-o",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        cwd=source,
+    )
     assert proc.returncode == 0, proc.stderr
     (source / "lazy_stdlib.py").unlink()  # the bundle must not need the source any more
     return Path(proc.stdout.strip())
@@ -69,8 +86,12 @@ def test_the_package_carries_libpython_and_only_the_stdlib_it_needs(packages: Pa
     info = read_bundle(library)
     names = set(info.names)
     assert f"runtime/lib/libpython{MINOR}.so.1.0" in names
-    assert {f"{STDLIB}/os.py", f"{STDLIB}/encodings/__init__.py", f"{STDLIB}/json/__init__.py",
-            f"{STDLIB}/lib-dynload/"} <= names
+    assert {
+        f"{STDLIB}/os.py",
+        f"{STDLIB}/encodings/__init__.py",
+        f"{STDLIB}/json/__init__.py",
+        f"{STDLIB}/lib-dynload/",
+    } <= names
     assert any(n.startswith(f"{STDLIB}/lib-dynload/_json.") for n in names)
     assert f"{STDLIB}/__pycache__/os.{sys.implementation.cache_tag}.pyc" in names  # precompiled
     for absent in ("tkinter/", "idlelib/", "test/", "ensurepip/", "lib2to3/", "sqlite3/"):
@@ -94,20 +115,36 @@ def test_runs_on_its_own_python(packages: Packages, sandbox: Sandbox) -> None:
 def test_a_stdlib_module_imported_inside_a_method_is_bundled(lazy_bundle: Path, sandbox: Sandbox) -> None:
     names = set(read_bundle(lazy_bundle).names)
     assert f"{STDLIB}/colorsys.py" in names and f"{STDLIB}/graphlib.py" in names
-    run = sandbox.run([f"load p {lazy_bundle}", call_line("p", "plugin.register", ""),
-                       call_line("p", "request.normalize", '{"Body":"e30="}'), "unload p"])
+    run = sandbox.run(
+        [
+            f"load p {lazy_bundle}",
+            call_line("p", "plugin.register", ""),
+            call_line("p", "request.normalize", '{"Body":"e30="}'),
+            "unload p",
+        ]
+    )
     assert_clean(run)
     [(_, _), (rc, answer)] = run.outs()
     assert rc == 0 and base64.b64decode(answer["result"]["Body"]) == b"0.67 abc"
 
 
-def test_two_bundles_share_the_first_interpreter_each_with_its_stdlib(packages: Packages, lazy_bundle: Path,
-                                                                       sandbox: Sandbox) -> None:
+def test_two_bundles_share_the_first_interpreter_each_with_its_stdlib(
+    packages: Packages, lazy_bundle: Path, sandbox: Sandbox
+) -> None:
     first = sandbox.install(packages.v1.archive, "0.1.0")
     assert f"{STDLIB}/graphlib.py" not in read_bundle(first).names  # only the second bundle has it
-    run: Run = sandbox.run([f"load p {first}", call_line("p", "plugin.register", ""), f"load q {lazy_bundle}",
-                            call_line("q", "plugin.register", ""), call_line("q", "request.normalize", '{"Body":"e30="}'),
-                            call_line("p", "plugin.register", ""), "unload q", "unload p"])
+    run: Run = sandbox.run(
+        [
+            f"load p {first}",
+            call_line("p", "plugin.register", ""),
+            f"load q {lazy_bundle}",
+            call_line("q", "plugin.register", ""),
+            call_line("q", "request.normalize", '{"Body":"e30="}'),
+            call_line("p", "plugin.register", ""),
+            "unload q",
+            "unload p",
+        ]
+    )
     assert_clean(run)
     assert [rc for rc, _ in run.outs()] == [0, 0, 0, 0]
     reports = {r["so"]: r for r in run.debug if r["event"] == "load"}

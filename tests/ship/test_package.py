@@ -54,9 +54,18 @@ def test_registry_json_is_a_schema_2_direct_entry_with_both_versions(packages: P
     assert entry["version"] == "0.2.0"  # no leading v, the newest packaged
     assert entry["repository"] == "https://github.com/router-for-me/CLIProxyAPI"
     archive = packages.v2.archive
-    assert entry["install"] == {"type": "direct", "artifacts": [{
-        "goos": GOOS, "goarch": GOARCH, "url": f"{URL_BASE}/v0.2.0/{archive.name}",
-        "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(), "size": archive.stat().st_size}]}
+    assert entry["install"] == {
+        "type": "direct",
+        "artifacts": [
+            {
+                "goos": GOOS,
+                "goarch": GOARCH,
+                "url": f"{URL_BASE}/v0.2.0/{archive.name}",
+                "sha256": hashlib.sha256(archive.read_bytes()).hexdigest(),
+                "size": archive.stat().st_size,
+            }
+        ],
+    }
     [older] = entry["versions"]
     assert older["version"] == "0.1.0"
     assert older["install"]["artifacts"][0]["url"] == f"{URL_BASE}/v0.1.0/{packages.v1.archive.name}"
@@ -73,16 +82,28 @@ def test_bundle_manifest_and_contents(packages: Packages, tmp_path: Path) -> Non
     assert manifest["python"] == f"{sys.version_info.major}.{sys.version_info.minor}"
     assert manifest["own_packages"] == ["reference_plugins"]
     bundled = set(manifest["distributions"])
-    assert {"cpa-sdk", "pydantic", "pydantic-core", "typing-extensions", "typing-inspection", "annotated-types",
-            "pyyaml"} <= bundled
+    assert {
+        "cpa-sdk",
+        "pydantic",
+        "pydantic-core",
+        "typing-extensions",
+        "typing-inspection",
+        "annotated-types",
+        "pyyaml",
+    } <= bundled
     assert not bundled & NEVER_BY_REQUIREMENT and not any(name.startswith("mkdocs") for name in bundled)
     names = set(info.names)
-    assert {"cpa_bundle.json", "bridge.so", "site/reference_plugins/codex_service_tier.py",
-            f"site/reference_plugins/__pycache__/codex_service_tier.{sys.implementation.cache_tag}.pyc"} <= names
+    assert {
+        "cpa_bundle.json",
+        "bridge.so",
+        "site/reference_plugins/codex_service_tier.py",
+        f"site/reference_plugins/__pycache__/codex_service_tier.{sys.implementation.cache_tag}.pyc",
+    } <= names
     assert any(re.match(r"site/pydantic_core/_pydantic_core\..*\.so$", n) for n in names)  # compiled code too
     assert not any(n.endswith(("RECORD", "direct_url.json", ".pth")) for n in names)
-    assert all(zipped_info.compress_type == zipfile.ZIP_STORED
-               for zipped_info in zipfile.ZipFile(library).infolist())  # the loader does not inflate
+    assert all(
+        zipped_info.compress_type == zipfile.ZIP_STORED for zipped_info in zipfile.ZipFile(library).infolist()
+    )  # the loader does not inflate
 
 
 def test_the_library_records_no_path_of_the_build_machine(packages: Packages) -> None:
@@ -125,8 +146,14 @@ def test_merging_checksums_and_registries() -> None:
     assert text == "c" * 64 + "  x.zip\n" + "b" * 64 + "  y.zip\n"
     artifact = {"goos": "linux", "goarch": "amd64", "url": "https://h/x.zip", "sha256": "a" * 64, "size": 1}
     other = dict(artifact, goarch="arm64", sha256="b" * 64)
-    entry = {"id": "p", "name": "p", "description": "d", "author": "a", "version": "1.0.0",
-             "install": {"type": "direct", "artifacts": [artifact]}}
+    entry = {
+        "id": "p",
+        "name": "p",
+        "description": "d",
+        "author": "a",
+        "version": "1.0.0",
+        "install": {"type": "direct", "artifacts": [artifact]},
+    }
     one = merge_registry(None, entry)
     both = merge_registry(one, dict(entry, install={"type": "direct", "artifacts": [other]}))
     assert both["plugins"][0]["install"]["artifacts"] == [artifact, other]  # same version: platforms add up

@@ -69,13 +69,25 @@ class StoreServer:
 def store(packages: Packages) -> Iterator[StoreServer]:
     v1 = packages.v1.archive.name
     download = f"{REPOSITORY}/releases/download/v0.1.0"
-    release = {"tag_name": "v0.1.0", "assets": [
-        {"name": v1, "browser_download_url": f"{download}/{v1}"},
-        {"name": "checksums.txt", "browser_download_url": f"{download}/checksums.txt"},
-    ]}
-    github_registry = {"schema_version": 1, "plugins": [{
-        "id": PLUGIN_ID, "name": PLUGIN_ID, "description": "Codex priority service tier", "author": "router-for-me",
-        "repository": REPOSITORY}]}
+    release = {
+        "tag_name": "v0.1.0",
+        "assets": [
+            {"name": v1, "browser_download_url": f"{download}/{v1}"},
+            {"name": "checksums.txt", "browser_download_url": f"{download}/checksums.txt"},
+        ],
+    }
+    github_registry = {
+        "schema_version": 1,
+        "plugins": [
+            {
+                "id": PLUGIN_ID,
+                "name": PLUGIN_ID,
+                "description": "Codex priority service tier",
+                "author": "router-for-me",
+                "repository": REPOSITORY,
+            }
+        ],
+    }
     server = StoreServer(packages.dist, release, {"registry-github.json": json.dumps(github_registry).encode()})
     try:
         yield server
@@ -83,31 +95,63 @@ def store(packages: Packages) -> Iterator[StoreServer]:
         server.close()
 
 
-def test_cpa_store_installs_and_cpa_host_loads_the_package(packages: Packages, store: StoreServer,
-                                                           golden: dict[str, Any], tmp_path: Path) -> None:
+def test_cpa_store_installs_and_cpa_host_loads_the_package(
+    packages: Packages, store: StoreServer, golden: dict[str, Any], tmp_path: Path
+) -> None:
     cpa = harness.build_cpa(harness.PINNED_VERSION)
     (tmp_path / "auths").mkdir()
     plugins = tmp_path / "plugins"
     steps = [
-        {"op": "store_install", "id": PLUGIN_ID, "serve_from": store.address,
-         "registry_url": "https://raw.githubusercontent.com/example/store/main/registry-github.json"},
-        {"op": "store_install", "id": PLUGIN_ID, "serve_from": store.address,
-         "registry_url": "https://plugins.example.test/registry.json"},
+        {
+            "op": "store_install",
+            "id": PLUGIN_ID,
+            "serve_from": store.address,
+            "registry_url": "https://raw.githubusercontent.com/example/store/main/registry-github.json",
+        },
+        {
+            "op": "store_install",
+            "id": PLUGIN_ID,
+            "serve_from": store.address,
+            "registry_url": "https://plugins.example.test/registry.json",
+        },
         {"op": "apply", "enabled": True, "configs": {PLUGIN_ID: "enabled: true\nfast: true\n"}},
         {"op": "registered"},
         {"op": "shutdown_all"},
     ]
-    scenario = {"plugins_dir": str(plugins), "auth_dir": str(tmp_path / "auths"), "timeout_seconds": 120,
-                "steps": steps}
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C", "PYTHONPATH": str(tmp_path / "garbage"),
-           "PYTHONHOME": str(tmp_path / "garbage"), "CPA_SDK_CACHE_DIR": str(tmp_path / "cache"), "CPA_SDK_DEBUG": "1"}
+    scenario = {
+        "plugins_dir": str(plugins),
+        "auth_dir": str(tmp_path / "auths"),
+        "timeout_seconds": 120,
+        "steps": steps,
+    }
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "LANG": "C",
+        "PYTHONPATH": str(tmp_path / "garbage"),
+        "PYTHONHOME": str(tmp_path / "garbage"),
+        "CPA_SDK_CACHE_DIR": str(tmp_path / "cache"),
+        "CPA_SDK_DEBUG": "1",
+    }
     proc = harness.run([str(cpa.loader)], cwd=tmp_path, env=env, input_text=json.dumps(scenario))
     results = json.loads(proc.stdout)["results"]
     github, direct = results[0], results[1]
-    assert github == {"op": "store_install", "error": None, "install_type": "github-release", "release_tag": "v0.1.0",
-                      "version": "0.1.0", "path": str(plugins / GOOS / GOARCH / f"{PLUGIN_ID}-v0.1.0.so")}, github
-    assert direct == {"op": "store_install", "error": None, "install_type": "direct", "release_tag": "",
-                      "version": "0.2.0", "path": str(plugins / GOOS / GOARCH / f"{PLUGIN_ID}-v0.2.0.so")}, direct
+    assert github == {
+        "op": "store_install",
+        "error": None,
+        "install_type": "github-release",
+        "release_tag": "v0.1.0",
+        "version": "0.1.0",
+        "path": str(plugins / GOOS / GOARCH / f"{PLUGIN_ID}-v0.1.0.so"),
+    }, github
+    assert direct == {
+        "op": "store_install",
+        "error": None,
+        "install_type": "direct",
+        "release_tag": "",
+        "version": "0.2.0",
+        "path": str(plugins / GOOS / GOARCH / f"{PLUGIN_ID}-v0.2.0.so"),
+    }, direct
     assert any(r.endswith(f"/{packages.v1.archive.name}") for r in store.requests)
     assert any(r.endswith("/checksums.txt") for r in store.requests)
 
@@ -128,6 +172,8 @@ def test_cpa_store_installs_and_cpa_host_loads_the_package(packages: Packages, s
     assert modules["pydantic_core._pydantic_core"].startswith(site + "/")
     for name, file in modules.items():
         assert not any(file.startswith(root + "/") for root in forbidden_roots()), (name, file)
-    harness.evidence(f"[{cpa.version}] ship: CPA's store installed {PLUGIN_ID} 0.1.0 (GitHub release, checksums.txt)"
-                     f" and 0.2.0 (schema-2 direct); the host loaded {Path(loaded[0].split('path=')[-1]).name}"
-                     " from the payload cache")
+    harness.evidence(
+        f"[{cpa.version}] ship: CPA's store installed {PLUGIN_ID} 0.1.0 (GitHub release, checksums.txt)"
+        f" and 0.2.0 (schema-2 direct); the host loaded {Path(loaded[0].split('path=')[-1]).name}"
+        " from the payload cache"
+    )

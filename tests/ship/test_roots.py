@@ -42,8 +42,10 @@ def manifest_line(runner: roots.RootRunner) -> str:
     suite, arch = runner.root.name.rsplit("-", 1)
     manifest = roots.read_manifest(suite, arch)
     assert manifest is not None, runner.root
-    return (f"root {manifest.name}: {manifest.megabytes:.0f} MB, built {manifest.built_at} in "
-            f"{manifest.build_seconds:.1f}s: {' '.join(manifest.recipe)}")
+    return (
+        f"root {manifest.name}: {manifest.megabytes:.0f} MB, built {manifest.built_at} in "
+        f"{manifest.build_seconds:.1f}s: {' '.join(manifest.recipe)}"
+    )
 
 
 # -- (a) the roots -------------------------------------------------------------------------------
@@ -64,9 +66,15 @@ def test_bookworm_root_is_cpa_runtime_layer(bookworm_runner: roots.RootRunner) -
     # What a program inside sees: no Python on PATH, CPA's zone, the certificates.
     with bookworm_runner.stage() as stage:
         seen = bookworm_runner.run(
-            ["/bin/sh", "-c", "command -v python3 python || echo no-python; ls /usr/lib | grep -ci python; "
-                              "date +%Z; test -s /etc/ssl/certs/ca-certificates.crt && echo certs"],
-            env={"PATH": roots.DEFAULT_PATH, "TZ": roots.CPA_DOCKER_TZ}, cwd=stage.inner(stage.host_dir))
+            [
+                "/bin/sh",
+                "-c",
+                "command -v python3 python || echo no-python; ls /usr/lib | grep -ci python; "
+                "date +%Z; test -s /etc/ssl/certs/ca-certificates.crt && echo certs",
+            ],
+            env={"PATH": roots.DEFAULT_PATH, "TZ": roots.CPA_DOCKER_TZ},
+            cwd=stage.inner(stage.host_dir),
+        )
     assert seen.stdout.split() == ["no-python", "0", "CST", "certs"], seen
     assert roots.mounts_under(root) == []
     roots.evidence(manifest_line(bookworm_runner) + f"; {len(installed)} packages, glibc 2.36, no Python")
@@ -112,8 +120,11 @@ def test_no_python_check_finds_python(tmp_path: Path) -> None:
     (tmp_path / "usr" / "lib" / "x86_64-linux-gnu").mkdir(parents=True)
     (tmp_path / "usr" / "lib" / "x86_64-linux-gnu" / "libpython3.11.so.1.0").write_text("")
     (tmp_path / "usr" / "share" / "gcc" / "python").mkdir(parents=True)  # a data directory: fine
-    assert roots.python_in_root(tmp_path) == ["usr/bin/python3.11", "usr/lib/python3.11/",
-                                              "usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0"]
+    assert roots.python_in_root(tmp_path) == [
+        "usr/bin/python3.11",
+        "usr/lib/python3.11/",
+        "usr/lib/x86_64-linux-gnu/libpython3.11.so.1.0",
+    ]
 
 
 # -- (b), (c) the C test host with the control plugin ---------------------------------------------
@@ -122,8 +133,12 @@ def test_no_python_check_finds_python(tmp_path: Path) -> None:
 def register_in(runner: roots.RootRunner, host: Path, plugin: Path) -> dict[str, Any]:
     with runner.stage() as stage:
         so = stage.add(plugin)
-        run = runner.c_host(stage, host, [f"load control {so}", "call control plugin.register", "unload control"],
-                            env={"PATH": roots.DEFAULT_PATH, "HOME": stage.inner(stage.host_dir), "LANG": "C"})
+        run = runner.c_host(
+            stage,
+            host,
+            [f"load control {so}", "call control plugin.register", "unload control"],
+            env={"PATH": roots.DEFAULT_PATH, "HOME": stage.inner(stage.host_dir), "LANG": "C"},
+        )
     assert roots.mounts_under(runner.root) == []
     run.assert_clean()
     answer: dict[str, Any] = run.result(0)
@@ -133,25 +148,28 @@ def register_in(runner: roots.RootRunner, host: Path, plugin: Path) -> dict[str,
 
 
 @pytest.mark.parametrize("suite", ["bullseye", "bookworm"])
-def test_zig_host_loads_control_plugin_in_amd64_root(suite: str, zig_hosts: dict[str, Path],
-                                                      control_plugins: dict[str, Path]) -> None:
+def test_zig_host_loads_control_plugin_in_amd64_root(
+    suite: str, zig_hosts: dict[str, Path], control_plugins: dict[str, Path]
+) -> None:
     runner = roots.runner_for(suite, "amd64")
     host = zig_hosts["amd64"]
     assert cross.max_glibc(host) <= (2, 17) and cross.max_glibc(control_plugins["amd64"]) <= (2, 17)
     register_in(runner, host, control_plugins["amd64"])
-    roots.evidence(f"{runner}: zig host (x86_64, glibc 2.17, sha256 {sha256(host)[:12]}) loaded control.so: "
-                   "plugin.register answered")
+    roots.evidence(
+        f"{runner}: zig host (x86_64, glibc 2.17, sha256 {sha256(host)[:12]}) loaded control.so: "
+        "plugin.register answered"
+    )
 
 
 @pytest.mark.parametrize("mode", ["qemu-chroot", "qemu-prefix"])
-def test_zig_host_loads_control_plugin_under_qemu(mode: roots.Mode, zig_hosts: dict[str, Path],
-                                                  control_plugins: dict[str, Path]) -> None:
+def test_zig_host_loads_control_plugin_under_qemu(
+    mode: roots.Mode, zig_hosts: dict[str, Path], control_plugins: dict[str, Path]
+) -> None:
     runner = roots.runner_for("bookworm", "arm64", mode)
     host = zig_hosts["arm64"]
     assert cross.max_glibc(host) <= (2, 17)
     register_in(runner, host, control_plugins["arm64"])
-    roots.evidence(f"{runner}: zig host (aarch64, glibc 2.17) loaded control.so under qemu: plugin.register "
-                   "answered")
+    roots.evidence(f"{runner}: zig host (aarch64, glibc 2.17) loaded control.so under qemu: plugin.register answered")
 
 
 # -- (d), (e) the real CPA server ----------------------------------------------------------------
@@ -167,25 +185,33 @@ def serve_with_control(build: harness.CPABuild, runner: roots.RootRunner, plugin
     upstream, sink = network
     with runner.stage() as stage:
         harness.install_plugins({"control": plugin}, stage.host_dir / "plugins", ["control"])
-        config = harness.server_config(harness.free_port(), stage.host_dir, {"control": {"enabled": True}},
-                                       codex_keys(upstream))
+        config = harness.server_config(
+            harness.free_port(), stage.host_dir, {"control": {"enabled": True}}, codex_keys(upstream)
+        )
         with cross.RootCPAServer(build, runner, stage, config, sink) as server:
             server.wait_for_log(REGISTERED, timeout=server.ready_timeout)
             loaded = [line for line in server.plugin_log_lines() if "plugin loaded" in line]
             assert loaded and stage.inner(stage.host_dir / "plugins") in loaded[0], server.log_tail()
-            status, _, body = server.request("GET", "/v0/management/plugins",
-                                             headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"})
+            status, _, body = server.request(
+                "GET", "/v0/management/plugins", headers={"Authorization": f"Bearer {harness.MANAGEMENT_KEY}"}
+            )
             assert status == 200, body[:500]
             [listed] = [p for p in json.loads(body)["plugins"] if p["id"] == "control"]
             assert listed["registered"] and listed["effective_enabled"], listed
-            status, _, body = server.request("GET", "/v1/models",
-                                             headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"})
+            status, _, body = server.request(
+                "GET", "/v1/models", headers={"Authorization": f"Bearer {harness.CLIENT_KEY}"}
+            )
             assert status == 200, body[:500]
             models = {m.get("id") for m in json.loads(body).get("data", [])}
             assert "gpt-5.4" in models, sorted(models)
-            status, data = server.responses({
-                "model": "gpt-5.4", "input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}],
-                "stream": False}, timeout=120)
+            status, data = server.responses(
+                {
+                    "model": "gpt-5.4",
+                    "input": [{"role": "user", "content": [{"type": "input_text", "text": "hi"}]}],
+                    "stream": False,
+                },
+                timeout=120,
+            )
             assert status == 200, (data[:1000], server.log_tail())
             assert json.loads(data).get("status") == "completed", data[:1000]
             received = [r for r in upstream.take() if r.path.endswith("/responses")]
@@ -193,20 +219,24 @@ def serve_with_control(build: harness.CPABuild, runner: roots.RootRunner, plugin
             assert server.alive
             started = server.started_seconds
     assert roots.mounts_under(runner.root) == []
-    return (f"CPA {build.version} in {runner}: ready in {started:.1f}s, control plugin registered, "
-            f"/v1/models lists {len(models)} models, /v1/responses reached the fake upstream")
+    return (
+        f"CPA {build.version} in {runner}: ready in {started:.1f}s, control plugin registered, "
+        f"/v1/models lists {len(models)} models, /v1/responses reached the fake upstream"
+    )
 
 
 @pytest.mark.parametrize("mode", ["qemu-chroot", "qemu-prefix"])
-def test_arm64_cpa_serves_under_qemu(mode: roots.Mode, cpa_arm64: harness.CPABuild,
-                                     control_plugins: dict[str, Path], cpa_network: Any) -> None:
+def test_arm64_cpa_serves_under_qemu(
+    mode: roots.Mode, cpa_arm64: harness.CPABuild, control_plugins: dict[str, Path], cpa_network: Any
+) -> None:
     assert cross.max_glibc(cpa_arm64.server) <= (2, 17)
     runner = roots.runner_for("bookworm", "arm64", mode)
     roots.evidence(serve_with_control(cpa_arm64, runner, control_plugins["arm64"], cpa_network))
 
 
-def test_amd64_cpa_serves_in_bookworm_chroot(cpa_amd64: harness.CPABuild, bookworm_runner: roots.RootRunner,
-                                             control_plugins: dict[str, Path], cpa_network: Any) -> None:
+def test_amd64_cpa_serves_in_bookworm_chroot(
+    cpa_amd64: harness.CPABuild, bookworm_runner: roots.RootRunner, control_plugins: dict[str, Path], cpa_network: Any
+) -> None:
     roots.evidence(serve_with_control(cpa_amd64, bookworm_runner, control_plugins["amd64"], cpa_network))
 
 

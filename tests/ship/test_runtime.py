@@ -36,8 +36,15 @@ def fake_runtime(root: Path, version: str = f"{MINOR}.4", *, libpython: bool = T
     include.mkdir(parents=True)
     (include / "patchlevel.h").write_text(f'#define PY_VERSION              "{version}"\n')
     (include / "Python.h").write_text("/* headers */\n")
-    for name in ("os.py", "stat.py", "difflib.py", "encodings/__init__.py", "email/__init__.py",
-                 "email/mime/text.py", "test/__init__.py"):
+    for name in (
+        "os.py",
+        "stat.py",
+        "difflib.py",
+        "encodings/__init__.py",
+        "email/__init__.py",
+        "email/mime/text.py",
+        "test/__init__.py",
+    ):
         (stdlib / name).write_text(f"# {name}\n")
     (stdlib / "email" / "tests").mkdir()
     (stdlib / "email" / "tests" / "test_x.py").write_text("# a test suite, never shipped\n")
@@ -96,8 +103,22 @@ def test_system_runtime_cannot_cross_package() -> None:
 
 def test_an_elf_above_the_baseline_fails_the_package_naming_file_and_symbol(tmp_path: Path) -> None:
     """This machine's own Python links Debian 12's glibc: not a runtime for CPA's glibc 2.17."""
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "package", TARGET, "-o", str(tmp_path / "dist"),
-                           "--runtime", str(BUILD_PREFIX)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cpa_sdk",
+            "package",
+            TARGET,
+            "-o",
+            str(tmp_path / "dist"),
+            "--runtime",
+            str(BUILD_PREFIX),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 1, proc.stderr
     assert "will not load on the target (x86_64, glibc 2.17)" in proc.stderr
     assert f"runtime/lib/libpython{MINOR}.so.1.0 needs GLIBC_2." in proc.stderr
@@ -107,11 +128,18 @@ def test_an_elf_above_the_baseline_fails_the_package_naming_file_and_symbol(tmp_
 def test_select_stdlib_takes_what_is_needed_at_package_granularity(tmp_path: Path) -> None:
     runtime = open_runtime(fake_runtime(tmp_path))
     notes: list[str] = []
-    selection = select_stdlib(runtime, ["email", "_json", "no_such_module", "pydantic"], mentioned=["winreg", "test"],
-                              log=notes.append)
+    selection = select_stdlib(
+        runtime, ["email", "_json", "no_such_module", "pydantic"], mentioned=["winreg", "test"], log=notes.append
+    )
     files = set(selection.files)
-    assert {"os.py", "stat.py", "encodings/__init__.py", "email/__init__.py", "email/mime/text.py",
-            "lib-dynload/_json.cpython-311-x86_64-linux-gnu.so"} <= files
+    assert {
+        "os.py",
+        "stat.py",
+        "encodings/__init__.py",
+        "email/__init__.py",
+        "email/mime/text.py",
+        "lib-dynload/_json.cpython-311-x86_64-linux-gnu.so",
+    } <= files
     assert "difflib.py" not in files  # nobody asked for it
     assert not any(name.startswith("test/") or "/tests/" in name for name in files)  # test suites never
     assert "lib-dynload/_json.cpython-311-x86_64-linux-gnu.so" in selection.executable
@@ -126,8 +154,10 @@ def test_select_stdlib_takes_what_is_needed_at_package_granularity(tmp_path: Pat
 
 
 def test_imports_inside_functions_count() -> None:
-    source = b"import json\nfrom email.mime import text\ndef later():\n    import difflib, xml.dom\n" \
-             b"    from . import sibling\n    from .. import parent\n"
+    source = (
+        b"import json\nfrom email.mime import text\ndef later():\n    import difflib, xml.dom\n"
+        b"    from . import sibling\n    from .. import parent\n"
+    )
     assert imported_top_levels([source, b"this is not python ("]) == {"json", "email", "difflib", "xml"}
 
 

@@ -36,11 +36,43 @@ REPO: Final = Path(__file__).resolve().parents[2]
 LD: Final = f"{sys.version_info[0]}.{sys.version_info[1]}"
 TARGETS: Final = {"amd64": Target("amd64"), "arm64": Target("arm64")}
 READELF_MACHINE: Final = {"amd64": "Advanced Micro Devices X86-64", "arm64": "AArch64"}
-MUST_MISS: Final = {"_ssl", "_hashlib", "_ctypes", "_sqlite3", "_bz2", "_lzma", "readline", "_curses", "_dbm",
-                    "_tkinter"}
-MUST_IMPORT: Final = ["zlib", "json", "decimal", "datetime", "socket", "select", "hashlib", "pyexpat", "unicodedata",
-                      "asyncio", "gzip", "zipfile", "pickle", "struct", "math", "mmap", "subprocess", "binascii",
-                      "xml.etree.ElementTree", "encodings.cp932", "_multibytecodec", "_blake2", "_sha256"]
+MUST_MISS: Final = {
+    "_ssl",
+    "_hashlib",
+    "_ctypes",
+    "_sqlite3",
+    "_bz2",
+    "_lzma",
+    "readline",
+    "_curses",
+    "_dbm",
+    "_tkinter",
+}
+MUST_IMPORT: Final = [
+    "zlib",
+    "json",
+    "decimal",
+    "datetime",
+    "socket",
+    "select",
+    "hashlib",
+    "pyexpat",
+    "unicodedata",
+    "asyncio",
+    "gzip",
+    "zipfile",
+    "pickle",
+    "struct",
+    "math",
+    "mmap",
+    "subprocess",
+    "binascii",
+    "xml.etree.ElementTree",
+    "encodings.cp932",
+    "_multibytecodec",
+    "_blake2",
+    "_sha256",
+]
 
 
 @pytest.fixture(scope="session")
@@ -54,8 +86,10 @@ def source() -> Path:
 
 @pytest.fixture(scope="session")
 def runtimes(source: Path) -> dict[str, Path]:
-    return {goarch: build_runtime(source, target, log=lambda m: print(m, file=sys.stderr))
-            for goarch, target in TARGETS.items()}
+    return {
+        goarch: build_runtime(source, target, log=lambda m: print(m, file=sys.stderr))
+        for goarch, target in TARGETS.items()
+    }
 
 
 def readelf(*args: str) -> str:
@@ -113,8 +147,9 @@ def fake_tarball(path: Path, top: str) -> Path:
     return path
 
 
-def test_a_source_of_another_minor_is_refused_naming_both_versions(tmp_path: Path,
-                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_source_of_another_minor_is_refused_naming_both_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CPA_SDK_RUNTIMES", str(tmp_path / "runtimes"))
     tarball = fake_tarball(tmp_path / "Python-3.12.0.tgz", "Python-3.12.0")
     with pytest.raises(BuildError) as caught:
@@ -126,10 +161,13 @@ def test_a_source_of_another_minor_is_refused_naming_both_versions(tmp_path: Pat
 
 def test_the_cli_refuses_another_minor_in_red(tmp_path: Path) -> None:
     tarball = fake_tarball(tmp_path / "Python-3.12.0.tar.gz", "Python-3.12.0")
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "runtime", "build", "--source", str(tarball)],
-                          capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
-                               "CPA_SDK_RUNTIMES": str(tmp_path / "rt")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "runtime", "build", "--source", str(tarball)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "CPA_SDK_RUNTIMES": str(tmp_path / "rt")},
+    )
     assert proc.returncode == 1 and proc.stdout == ""
     assert "error:" in proc.stderr and "3.12.0" in proc.stderr and "must match" in proc.stderr
 
@@ -143,14 +181,16 @@ def test_without_zig_the_build_says_how_to_get_it(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("CPA_SDK_RUNTIMES", str(tmp_path / "runtimes"))
     tarball = fake_tarball(tmp_path / "Python-3.11.99.tar.gz", f"Python-{LD}.99")
     real_find_spec = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "ziglang" else real_find_spec(name, *a))
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "ziglang" else real_find_spec(name, *a)
+    )
     with pytest.raises(BuildError, match="ziglang"):
         build_runtime(tarball, Target("arm64"))
 
 
-def test_a_failing_configure_shows_the_log_tail_and_keeps_the_log(source: Path, tmp_path: Path,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_configure_shows_the_log_tail_and_keeps_the_log(
+    source: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "runtimes"
     monkeypatch.setenv("CPA_SDK_RUNTIMES", str(root))
     tarball = tmp_path / "Python-3.11.99.tar.gz"
@@ -195,9 +235,14 @@ def test_layout_is_python_build_standalone_install_only(runtimes: dict[str, Path
     assert find_cached_runtime(target, sys.version_info[:2]) == root
     assert find_cached_runtime(target, (3, 99)) is None
     stdlib = root / "lib" / f"python{LD}"
-    for needed in (root / "bin" / f"python{LD}", root / "lib" / f"libpython{LD}.so.1.0", stdlib / "os.py",
-                   stdlib / "lib-dynload", root / "include" / f"python{LD}" / "Python.h",
-                   root / "include" / f"python{LD}" / "pyconfig.h"):
+    for needed in (
+        root / "bin" / f"python{LD}",
+        root / "lib" / f"libpython{LD}.so.1.0",
+        stdlib / "os.py",
+        stdlib / "lib-dynload",
+        root / "include" / f"python{LD}" / "Python.h",
+        root / "include" / f"python{LD}" / "pyconfig.h",
+    ):
         assert needed.exists(), needed
     assert len(list((stdlib / "lib-dynload").glob(f"*.cpython-3*-{target.machine}-linux-gnu.so"))) > 40
     for dropped in ("test", "idlelib", "tkinter", "turtledemo", "ensurepip/_bundled"):
@@ -208,13 +253,34 @@ def test_layout_is_python_build_standalone_install_only(runtimes: dict[str, Path
     assert not [p for p in root.rglob("*") if p.is_file() and build_dirs in p.read_bytes()]  # no path of the build
 
     info = json.loads((root / RUNTIME_JSON).read_text())
-    assert info == {"python": "3.11.2", "goarch": goarch, "machine": target.machine, "glibc": "2.17",
-                    "soabi": f"cpython-311-{target.machine}-linux-gnu", "missing_modules": info["missing_modules"],
-                    "built_by": "cpa-sdk"}
+    assert info == {
+        "python": "3.11.2",
+        "goarch": goarch,
+        "machine": target.machine,
+        "glibc": "2.17",
+        "soabi": f"cpython-311-{target.machine}-linux-gnu",
+        "missing_modules": info["missing_modules"],
+        "built_by": "cpa-sdk",
+    }
     missing = set(info["missing_modules"])
     assert MUST_MISS <= missing
-    assert not missing & {"zlib", "binascii", "_decimal", "pyexpat", "_json", "_pickle", "_datetime", "_socket",
-                          "select", "mmap", "unicodedata", "_sha256", "_blake2", "_struct", "math"}
+    assert not missing & {
+        "zlib",
+        "binascii",
+        "_decimal",
+        "pyexpat",
+        "_json",
+        "_pickle",
+        "_datetime",
+        "_socket",
+        "select",
+        "mmap",
+        "unicodedata",
+        "_sha256",
+        "_blake2",
+        "_struct",
+        "math",
+    }
     for name in missing:
         assert not list((stdlib / "lib-dynload").glob(f"{name}.*"))
 
@@ -229,8 +295,15 @@ def test_every_elf_file_needs_glibc_2_17_at_most_on_the_right_machine(runtimes: 
         versions = glibc_versions(path)
         assert max(versions, default=(0, 0)) <= (2, 17), (path, sorted(versions))
         needed = set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^]]+)\]", dynamic(path)))
-        assert needed <= {"libc.so.6", "libm.so.6", "libdl.so.2", "libpthread.so.0", "libutil.so.1", "librt.so.1",
-                          f"libpython{LD}.so.1.0"}, (path, needed)
+        assert needed <= {
+            "libc.so.6",
+            "libm.so.6",
+            "libdl.so.2",
+            "libpthread.so.0",
+            "libutil.so.1",
+            "librt.so.1",
+            f"libpython{LD}.so.1.0",
+        }, (path, needed)
 
 
 @pytest.mark.parametrize("goarch", sorted(TARGETS))
@@ -248,29 +321,37 @@ def test_libpython_is_stripped_has_its_soname_and_no_rpath(runtimes: dict[str, P
     assert (root / "lib" / f"libpython{LD}.so").resolve() == libpython.resolve()
 
 
-def test_the_runtime_runs_from_a_copy_elsewhere_with_an_empty_environment(runtimes: dict[str, Path],
-                                                                           tmp_path: Path) -> None:
+def test_the_runtime_runs_from_a_copy_elsewhere_with_an_empty_environment(
+    runtimes: dict[str, Path], tmp_path: Path
+) -> None:
     original = runtimes[host_goarch()]
     copy = tmp_path / "elsewhere" / "python"
     shutil.copytree(original, copy, symlinks=True)
-    script = "\n".join([
-        "import json, sys",
-        f"mods = {MUST_IMPORT!r}",
-        "import importlib; [importlib.import_module(m) for m in mods]",
-        "import hashlib, zlib, gzip, decimal, asyncio, socket, select, unicodedata",
-        "missing = []",
-        "for name in json.load(open(sys.prefix + '/cpa-runtime.json'))['missing_modules']:",
-        "    try: importlib.import_module(name)",
-        "    except ImportError: missing.append(name)",
-        "print(json.dumps({'version': sys.version, 'prefix': sys.prefix, 'path': sys.path,",
-        "  'sha256': hashlib.sha256(b'cpa').hexdigest(),",
-        "  'gzip': gzip.decompress(gzip.compress(b'x' * 1000)) == b'x' * 1000,",
-        "  'decimal': str(decimal.Decimal(1) / decimal.Decimal(7)),",
-        "  'asyncio': asyncio.run(asyncio.sleep(0, 'ok')),",
-        "  'name': unicodedata.name('\\u00e9'), 'missing': missing}))",
-    ])
-    proc = subprocess.run(["env", "-i", str(copy / "bin" / f"python{LD}"), "-c", script], capture_output=True,
-                          text=True, timeout=120, cwd=tmp_path)
+    script = "\n".join(
+        [
+            "import json, sys",
+            f"mods = {MUST_IMPORT!r}",
+            "import importlib; [importlib.import_module(m) for m in mods]",
+            "import hashlib, zlib, gzip, decimal, asyncio, socket, select, unicodedata",
+            "missing = []",
+            "for name in json.load(open(sys.prefix + '/cpa-runtime.json'))['missing_modules']:",
+            "    try: importlib.import_module(name)",
+            "    except ImportError: missing.append(name)",
+            "print(json.dumps({'version': sys.version, 'prefix': sys.prefix, 'path': sys.path,",
+            "  'sha256': hashlib.sha256(b'cpa').hexdigest(),",
+            "  'gzip': gzip.decompress(gzip.compress(b'x' * 1000)) == b'x' * 1000,",
+            "  'decimal': str(decimal.Decimal(1) / decimal.Decimal(7)),",
+            "  'asyncio': asyncio.run(asyncio.sleep(0, 'ok')),",
+            "  'name': unicodedata.name('\\u00e9'), 'missing': missing}))",
+        ]
+    )
+    proc = subprocess.run(
+        ["env", "-i", str(copy / "bin" / f"python{LD}"), "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["version"].startswith("3.11.") and out["prefix"] == str(copy)
@@ -283,19 +364,37 @@ def test_the_runtime_runs_from_a_copy_elsewhere_with_an_empty_environment(runtim
 
 
 def test_cli_list_shows_both_runtimes(runtimes: dict[str, Path]) -> None:
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "runtime", "list", "--json"], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "runtime", "list", "--json"], capture_output=True, text=True, timeout=120
+    )
     assert proc.returncode == 0, proc.stderr
     listed = {entry["path"]: entry for entry in json.loads(proc.stdout)}
     for goarch, path in runtimes.items():
         assert listed[str(path)]["goarch"] == goarch and listed[str(path)]["python"] == "3.11.2"
-    human = subprocess.run([sys.executable, "-m", "cpa_sdk", "runtime", "list"], capture_output=True, text=True,
-                           timeout=120)
+    human = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "runtime", "list"], capture_output=True, text=True, timeout=120
+    )
     assert human.returncode == 0 and str(runtimes["arm64"]) in human.stdout and "missing: " in human.stdout
 
 
 def test_cli_build_prints_the_cached_runtime(runtimes: dict[str, Path], source: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "cpa_sdk", "runtime", "build", "--source", str(source), "--goarch",
-                           "arm64", "--glibc", "2.17"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cpa_sdk",
+            "runtime",
+            "build",
+            "--source",
+            str(source),
+            "--goarch",
+            "arm64",
+            "--glibc",
+            "2.17",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"{runtimes['arm64']}\n"

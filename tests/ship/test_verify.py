@@ -15,7 +15,7 @@ from tests.ship.conftest import PLUGIN_ID, Packages
 
 NORMALIZE = '{"ToFormat":"codex","Model":"gpt-5.5","Body":"e30="}'
 
-LAZY_PLUGIN = textwrap.dedent('''\
+LAZY_PLUGIN = textwrap.dedent("""\
     from cpa_sdk import Plugin, RequestNormalizer
     from cpa_sdk.wire import PayloadResponse, RequestTransformRequest
 
@@ -29,15 +29,16 @@ LAZY_PLUGIN = textwrap.dedent('''\
                 import not_installed_anywhere  # only this branch needs it
             import json  # the standard library: in the bundle's runtime
             return None
-''')
+""")
 
 
 @pytest.fixture(scope="module")
 def lazy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("lazy-src")
     (source / "lazy_verify_plugin.py").write_text(LAZY_PLUGIN)
-    return build_plugin("lazy_verify_plugin:LazyPlugin", tmp_path_factory.mktemp("lazy-out"), bundle=True,
-                        extra_paths=[source])
+    return build_plugin(
+        "lazy_verify_plugin:LazyPlugin", tmp_path_factory.mktemp("lazy-out"), bundle=True, extra_paths=[source]
+    )
 
 
 def unzipped(packages: Packages, tmp_path: Path) -> Path:
@@ -49,10 +50,24 @@ def unzipped(packages: Packages, tmp_path: Path) -> Path:
 def test_a_complete_bundle_verifies_and_answers_its_calls(packages: Packages, tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text("fast: true\n")
-    result = CliRunner().invoke(main, ["verify", str(unzipped(packages, tmp_path)), "-c", str(config),
-                                       "--call", "request.normalize", NORMALIZE, "--strict"])
+    result = CliRunner().invoke(
+        main,
+        [
+            "verify",
+            str(unzipped(packages, tmp_path)),
+            "-c",
+            str(config),
+            "--call",
+            "request.normalize",
+            NORMALIZE,
+            "--strict",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert 'request.normalize: rc 0 {"ok": true, "result": {"Body": "eyJzZXJ2aWNlX3RpZXIiOiJwcmlvcml0eSJ9"}}' in result.output
+    assert (
+        'request.normalize: rc 0 {"ok": true, "result": {"Body": "eyJzZXJ2aWNlX3RpZXIiOiJwcmlvcml0eSJ9"}}'
+        in result.output
+    )
     assert "ok: the plugin runs with nothing but what it carries" in result.output
 
 
@@ -60,8 +75,10 @@ def test_an_import_inside_a_function_the_bundle_lacks_is_named_with_its_line(laz
     result = CliRunner().invoke(main, ["verify", str(lazy_bundle), "--call", "request.normalize", '{"Model":"plain"}'])
     assert result.exit_code == 0, result.output  # the run itself never reaches that import
     line = LAZY_PLUGIN.splitlines().index("            import not_installed_anywhere  # only this branch needs it") + 1
-    assert (f"warning: lazy_verify_plugin.py:{line} imports 'not_installed_anywhere' inside a function, and the "
-            "bundle has no 'not_installed_anywhere'") in result.output
+    assert (
+        f"warning: lazy_verify_plugin.py:{line} imports 'not_installed_anywhere' inside a function, and the "
+        "bundle has no 'not_installed_anywhere'"
+    ) in result.output
     assert "'json'" not in result.output
     assert CliRunner().invoke(main, ["verify", str(lazy_bundle), "--strict"]).exit_code == 1
 

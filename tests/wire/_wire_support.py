@@ -99,7 +99,7 @@ class _Populator:
         if name in ("host_callback_id", "stream_id", "auth_index"):
             return str(1000 + n)
         if base is str:
-            return f"{name} ✓ <b>&amp;</b> \u2028 \"q\" 日本語 😀 #{n}"
+            return f'{name} ✓ <b>&amp;</b> \u2028 "q" 日本語 😀 #{n}'
         if base is bool:
             return True
         if base is int:
@@ -225,9 +225,7 @@ _MODEL_STRATEGIES: dict[type[GoModel], st.SearchStrategy[Any]] = {}
 def model_strategy(cls: type[GoModel]) -> st.SearchStrategy[Any]:
     """Instances of ``cls`` with every field drawn independently (zero values included)."""
     if cls not in _MODEL_STRATEGIES:
-        fields = {
-            name: strategy_for(info.annotation, field_metadata(info)) for name, info in cls.model_fields.items()
-        }
+        fields = {name: strategy_for(info.annotation, field_metadata(info)) for name, info in cls.model_fields.items()}
         build: Callable[..., GoModel] = cls
         _MODEL_STRATEGIES[cls] = st.builds(build, **fields)
     return _MODEL_STRATEGIES[cls]

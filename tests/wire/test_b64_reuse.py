@@ -45,8 +45,13 @@ def test_the_answer_is_the_base64_of_the_answered_bytes(which: int) -> None:
 
 def test_a_body_sent_twice_in_one_request_is_not_taken_for_the_other() -> None:
     other = BODY[:-2] + b"]}"
-    raw = json.dumps({"OriginalRequest": base64.b64encode(other).decode(), "TranslatedRequest": base64.b64encode(BODY).decode(),
-                      "Body": base64.b64encode(BODY).decode()}).encode()
+    raw = json.dumps(
+        {
+            "OriginalRequest": base64.b64encode(other).decode(),
+            "TranslatedRequest": base64.b64encode(BODY).decode(),
+            "Body": base64.b64encode(BODY).decode(),
+        }
+    ).encode()
     from cpa_sdk.wire import ResponseTransformRequest
 
     request = decode(ResponseTransformRequest, raw)

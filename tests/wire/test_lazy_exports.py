@@ -53,7 +53,9 @@ print(wire_modules())
 
 
 def test_a_plugin_imports_only_the_models_it_uses() -> None:
-    done = subprocess.run([sys.executable, "-c", PLUGIN], capture_output=True, text=True, check=True, cwd=INIT.parents[2])
+    done = subprocess.run(
+        [sys.executable, "-c", PLUGIN], capture_output=True, text=True, check=True, cwd=INIT.parents[2]
+    )
     at_start, after_a_host_call = (set(eval(line)) for line in done.stdout.splitlines())
     # the SDK's own needs (registration) plus the capability's models, nothing else; the host
     # callbacks' models come with the first host callback

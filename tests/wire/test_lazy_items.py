@@ -11,12 +11,26 @@ from typing import Any
 import pytest
 
 from cpa_sdk import Dispatcher, Plugin, Scheduler
-from cpa_sdk.wire import SchedulerAuthCandidate, SchedulerPickRequest, SchedulerPickResponse, WireDecodeError, decode, encode
+from cpa_sdk.wire import (
+    SchedulerAuthCandidate,
+    SchedulerPickRequest,
+    SchedulerPickResponse,
+    WireDecodeError,
+    decode,
+    encode,
+)
 
 
 def _candidate(i: int, **extra: Any) -> dict[str, Any]:
-    return {"ID": f"auth-{i}", "Provider": "codex", "Priority": i, "Status": "active",
-            "Attributes": {"plan_type": "plus", "seat": str(i)}, "Metadata": None, **extra}
+    return {
+        "ID": f"auth-{i}",
+        "Provider": "codex",
+        "Priority": i,
+        "Status": "active",
+        "Attributes": {"plan_type": "plus", "seat": str(i)},
+        "Metadata": None,
+        **extra,
+    }
 
 
 def _request(*candidates: Any) -> bytes:

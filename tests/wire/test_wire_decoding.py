@@ -3,7 +3,7 @@ every model follows the Go zero-value rules that ``encode`` relies on."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any, get_args
 
 import pytest
@@ -205,8 +205,16 @@ def test_empty_time_is_rejected_and_null_accepted() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["2026-01-02T03:04:05", "2026-01-02", "2026-01-02 03:04:05Z", "2026-01-02t03:04:05Z", "2026-01-02T03:04:05z",
-     "2026-01-02T03:04Z", "2026-01-02T03:04:05+0530", "20260102T030405Z"],
+    [
+        "2026-01-02T03:04:05",
+        "2026-01-02",
+        "2026-01-02 03:04:05Z",
+        "2026-01-02t03:04:05Z",
+        "2026-01-02T03:04:05z",
+        "2026-01-02T03:04Z",
+        "2026-01-02T03:04:05+0530",
+        "20260102T030405Z",
+    ],
 )
 def test_times_go_rejects_are_rejected(text: str) -> None:
     with pytest.raises(WireDecodeError):
@@ -218,7 +226,7 @@ def test_times_keep_their_zone_and_read_nanoseconds() -> None:
     assert expires == datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=timezone(timedelta(hours=5, minutes=30)))
     assert expires is not None and expires.utcoffset() == timedelta(hours=5, minutes=30)
     assert decode(AuthLoginStartResponse, b'{"ExpiresAt":"0001-01-01T00:00:00Z"}').expires_at is None
-    assert encode(AuthLoginStartResponse(expires_at=datetime(2026, 1, 2, tzinfo=timezone.utc))) == (
+    assert encode(AuthLoginStartResponse(expires_at=datetime(2026, 1, 2, tzinfo=UTC))) == (
         b'{"ExpiresAt":"2026-01-02T00:00:00Z"}'
     )
 

@@ -28,8 +28,7 @@ import pydantic_core
 import pytest
 from _go_source import GoField, host_callbacks, method_constants, plugin_calls, read, structs
 from _wire_support import MODELS, model_strategy, parse, populated, zero_fields
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic.fields import FieldInfo
 
 import cpa_sdk.wire as wire
@@ -139,8 +138,16 @@ def go_codec(wirecheck: Path) -> Iterator[GoCodec]:
 # Models that are host-internal structs (``internal/pluginhost``), which no other module can
 # import: checked against the source below and against Appendix B in test_wire_appendix_b.py.
 INTERNAL_ONLY = {
-    "EmptyRequest", "EmptyResponse", "LifecycleRequest", "Registration", "CapabilityFlags", "IdentifierResponse",
-    "ExecutorStreamResponse", "HostLogRequest", "HostStreamEmitRequest", "HostStreamCloseRequest",
+    "EmptyRequest",
+    "EmptyResponse",
+    "LifecycleRequest",
+    "Registration",
+    "CapabilityFlags",
+    "IdentifierResponse",
+    "ExecutorStreamResponse",
+    "HostLogRequest",
+    "HostStreamEmitRequest",
+    "HostStreamCloseRequest",
     "HostAuthListResponse",
 }
 # Models whose pluginapi stand-in has the same fields and JSON names.
@@ -412,7 +419,12 @@ INTERNAL_MODELS = {
 }
 # pluginapi structs that are not wire models, or whose wire form is an rpc struct.
 PLUGINAPI_NOT_MODELLED = {
-    "Plugin", "Capabilities", "HTTPRequest", "HTTPStreamResponse", "HTTPStreamChunk", "ExecutorStreamResponse",
+    "Plugin",
+    "Capabilities",
+    "HTTPRequest",
+    "HTTPStreamResponse",
+    "HTTPStreamChunk",
+    "ExecutorStreamResponse",
     "ManagementRegistrationResponse",
 }
 PLUGINAPI_RENAMED = {"HostModelStreamReadRequest": "StreamIDRequest", "HostModelStreamCloseRequest": "StreamIDRequest"}
@@ -426,7 +438,11 @@ OMITTED = {
     ("rpcHostHTTPStreamResponse", "chunks"),  # never filled by the host
 }
 STRING_TYPES = {
-    "ConfigFieldType", "ExecutorModelScope", "AuthLoginStatus", "ModelRouteTargetKind", "RequestCompletionOutcome",
+    "ConfigFieldType",
+    "ExecutorModelScope",
+    "AuthLoginStatus",
+    "ModelRouteTargetKind",
+    "RequestCompletionOutcome",
 }
 SCALARS: dict[str, Any] = {
     "string": str,
@@ -652,7 +668,11 @@ def test_enum_literals_are_the_hosts_constants(go_type: str, alias: Any, cpa_sou
 def test_scheduler_builtins_are_the_hosts(cpa_source: Path) -> None:
     text = read(cpa_source, "sdk/pluginapi/types.go")
     values = set(re.findall(r'SchedulerBuiltin\w+ = "([^"]*)"', text))
-    assert values == set(get_args(wire.SchedulerBuiltin)) == {
-        wire.SCHEDULER_BUILTIN_ROUND_ROBIN,
-        wire.SCHEDULER_BUILTIN_FILL_FIRST,
-    }
+    assert (
+        values
+        == set(get_args(wire.SchedulerBuiltin))
+        == {
+            wire.SCHEDULER_BUILTIN_ROUND_ROBIN,
+            wire.SCHEDULER_BUILTIN_FILL_FIRST,
+        }
+    )

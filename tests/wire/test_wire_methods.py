@@ -12,14 +12,30 @@ from cpa_sdk.wire import METHODS, EmptyRequest, EmptyResponse, IdentifierRespons
 
 # cpa-protocol.md §5.20, checked against rpc_schema.go / rpc_client.go in test_wire_gotruth.py.
 WITH_CALLBACK_ID = {
-    "model.for_auth", "model.route", "auth.login.start", "auth.login.poll", "auth.refresh", "executor.execute",
-    "executor.execute_stream", "executor.count_tokens", "executor.http_request", "request.intercept_before",
-    "request.intercept_after", "request.complete", "response.intercept_after", "response.intercept_stream_chunk",
-    "thinking.apply", "management.handle",
+    "model.for_auth",
+    "model.route",
+    "auth.login.start",
+    "auth.login.poll",
+    "auth.refresh",
+    "executor.execute",
+    "executor.execute_stream",
+    "executor.count_tokens",
+    "executor.http_request",
+    "request.intercept_before",
+    "request.intercept_after",
+    "request.complete",
+    "response.intercept_after",
+    "response.intercept_stream_chunk",
+    "thinking.apply",
+    "management.handle",
 }
 # §7.1: host callbacks that accept a host_callback_id from the plugin.
 HOST_WITH_CALLBACK_ID = {
-    "host.log", "host.http.do", "host.http.do_stream", "host.model.execute", "host.model.execute_stream",
+    "host.log",
+    "host.http.do",
+    "host.http.do_stream",
+    "host.model.execute",
+    "host.model.execute_stream",
 }
 
 
@@ -60,8 +76,14 @@ def test_identifier_methods() -> None:
 def test_empty_results() -> None:
     empty = {name for name, row in METHODS.items() if row.response is EmptyResponse}
     assert empty == {
-        "plugin.shutdown", "request.complete", "usage.handle", "host.log", "host.http.stream_close",
-        "host.model.stream_close", "host.stream.emit", "host.stream.close",
+        "plugin.shutdown",
+        "request.complete",
+        "usage.handle",
+        "host.log",
+        "host.http.stream_close",
+        "host.model.stream_close",
+        "host.stream.emit",
+        "host.stream.close",
     }
     assert METHODS["host.auth.list"].request is EmptyRequest
 
@@ -70,10 +92,26 @@ def test_every_request_and_result_model_is_used() -> None:
     used = {row.request for row in METHODS.values()} | {row.response for row in METHODS.values()}
     # Models that only appear nested inside others.
     nested = {
-        "AuthData", "CapabilityFlags", "CommandLineFlag", "CommandLineFlagValue", "ConfigField", "ExecutorStreamChunk",
-        "HostAuthFileEntry", "HostConfigSummary", "HostRecentRequestEntry", "ManagementRoute", "Metadata",
-        "ModelAlias", "ModelInfo", "ResourceRoute", "SchedulerAuthCandidate", "SchedulerOptions", "ThinkingConfig",
-        "ThinkingSupport", "UsageDetail", "UsageFailure",
+        "AuthData",
+        "CapabilityFlags",
+        "CommandLineFlag",
+        "CommandLineFlagValue",
+        "ConfigField",
+        "ExecutorStreamChunk",
+        "HostAuthFileEntry",
+        "HostConfigSummary",
+        "HostRecentRequestEntry",
+        "ManagementRoute",
+        "Metadata",
+        "ModelAlias",
+        "ModelInfo",
+        "ResourceRoute",
+        "SchedulerAuthCandidate",
+        "SchedulerOptions",
+        "ThinkingConfig",
+        "ThinkingSupport",
+        "UsageDetail",
+        "UsageFailure",
     }
     assert {cls.__name__ for cls in MODELS} - {cls.__name__ for cls in used if cls} == nested
 

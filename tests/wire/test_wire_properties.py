@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 from _wire_support import MODELS, model_strategy, parse
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from cpa_sdk.wire import decode, encode
 from cpa_sdk.wire._go import GoModel
