@@ -4,6 +4,7 @@ A plugin is one class deriving from ``Plugin`` and any capability classes; ``cpa
 turns it into the ``<id>.so`` that CPA loads, and ``cpa_sdk.testing`` runs it without CPA.
 """
 
+from cpa_sdk import _startup  # noqa: F401  (first: before pydantic builds a validator; see its docstring)
 from cpa_sdk.capabilities import (
     AuthProvider,
     Capability,
@@ -35,6 +36,8 @@ from cpa_sdk.errors import ConfigError, HostError, HostUnavailableError, PluginE
 from cpa_sdk.host import Host, HostLogHandler, HTTPStream, ModelStream
 from cpa_sdk.plugin import SCHEMA_VERSION, Plugin
 from cpa_sdk.streaming import ExecutorStream
+
+_startup.resume_gc()
 
 __all__ = [
     "SCHEMA_VERSION",

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from cpa_sdk._startup import paused_gc
 from cpa_sdk.dispatch import Dispatcher
 from cpa_sdk.errors import PluginLoadError
 from cpa_sdk.failure_log import failure_message
@@ -24,7 +25,9 @@ __all__ = ["bundled_version", "import_plugin", "load"]
 
 def load(so_path: str, target: str, host_call: HostTransport) -> Dispatcher:
     """Create the dispatcher that serves the plugin loaded from ``so_path``."""
-    dispatcher = Dispatcher(import_plugin(target), host_call)
+    with paused_gc():  # the plugin's import makes classes, not garbage (cpa_sdk._startup)
+        plugin_class = import_plugin(target)
+    dispatcher = Dispatcher(plugin_class, host_call)
     dispatcher.plugin.loaded_id = plugin_id_from_path(so_path) or dispatcher.plugin_class.plugin_id
     dispatcher.registered_version = bundled_version(dispatcher.plugin_class)
     return dispatcher

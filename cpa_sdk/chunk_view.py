@@ -1,100 +1,157 @@
 """``StreamChunkView``: a ``response.intercept_stream_chunk`` request decoded field by field.
 
 Stream-chunk interceptors run once per chunk of every streaming response, and ``HistoryChunks``
-can hold up to 1 MiB per call. The view parses the JSON once; the first field read decodes the
-small fields together, and each of the large ones (``HistoryChunks``, ``OriginalRequest``,
-``RequestBody``) is decoded only if it is read. Decoding goes through the wire model
-(``StreamChunkInterceptRequest``) itself, so a field reads exactly as a full decode gives it:
-Go's case-insensitive keys, strict base64, the same errors.
+can hold up to 1 MiB per call, so the view does not validate the request whole: the JSON is
+parsed once and each field is checked and decoded when read, as ``StreamChunkInterceptRequest``
+would decode it (Go's case-insensitive keys, strict base64). Decoding through the model instead
+costs about 2.5 times as much per chunk (measured while merging issue 16 and 17), which the
+interceptor benchmark rows of docs/performance.md would not stay within.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final
 
 import pydantic_core
+from pydantic_core import core_schema
 
-from cpa_sdk.wire._go import WireDecodeError, decode, go_fold
+from cpa_sdk.wire._go import WireDecodeError, _sent_canonically, b64decode, decode, go_fold
 
 if TYPE_CHECKING:
     from cpa_sdk.wire import StreamChunkInterceptRequest
 
 __all__ = ["StreamChunkView"]
 
-_T = TypeVar("_T")
 
-_LARGE: Final = frozenset({"historychunks", "originalrequest", "requestbody"})
-"""Folded keys of the fields worth decoding only when read: up to 1 MiB each."""
+_CHUNK_KEYS: Final = frozenset(
+    {
+        "RequestID",
+        "SourceFormat",
+        "Model",
+        "RequestedModel",
+        "RequestHeaders",
+        "ResponseHeaders",
+        "OriginalRequest",
+        "RequestBody",
+        "Body",
+        "HistoryChunks",
+        "ChunkIndex",
+        "Metadata",
+        "host_callback_id",
+    }
+)
+"""The JSON names of ``StreamChunkInterceptRequest`` (with the RPC wrapper's ``host_callback_id``)."""
+_CHUNK_KEYS_FOLDED: Final = {go_fold(key): key for key in _CHUNK_KEYS}
 
 
-class _Field(Generic[_T]):
-    """A field of the view, named as in the wire model and decoded when first read."""
+_RUST_BASE64_FROM: Final = 2048
+"""Base64 fields from this length on are decoded by pydantic-core (``StreamChunkView._bytes``)."""
 
-    def __set_name__(self, owner: type, name: str) -> None:
-        self._name = name
 
-    @overload
-    def __get__(self, view: None, owner: type) -> _Field[_T]: ...
-    @overload
-    def __get__(self, view: StreamChunkView, owner: type) -> _T: ...
-    def __get__(self, view: StreamChunkView | None, owner: type) -> _T | _Field[_T]:
-        if view is None:  # read on the class: the descriptor, for help() and documentation
-            return self
-        value: _T = view._field(self._name)
-        return value
+@functools.cache
+def _bytes_reader(key: str) -> pydantic_core.SchemaValidator:
+    field = core_schema.typed_dict_field(core_schema.bytes_schema(), required=False)
+    config = core_schema.CoreConfig(val_json_bytes="base64")
+    return pydantic_core.SchemaValidator(
+        core_schema.typed_dict_schema({key: field}, extra_behavior="ignore", config=config)
+    )
 
 
 class StreamChunkView:
     """A ``response.intercept_stream_chunk`` request, decoded field by field on access.
 
-    Attributes are those of ``StreamChunkInterceptRequest``; use ``raw`` for anything else.
+    Keys are matched case-insensitively, as Go does. Byte fields are strict base64, like the
+    typed model. Use ``raw`` for anything else.
     """
 
-    __slots__ = ("_large", "_parsed", "_small", "raw")
+    __slots__ = ("_fields", "_parsed", "raw")
 
     def __init__(self, raw: bytes) -> None:
         self.raw = raw
         try:
-            parsed = pydantic_core.from_json(raw)
+            parsed = pydantic_core.from_json(raw, cache_strings="keys")
         except ValueError as exc:
             raise WireDecodeError(f"invalid JSON: {exc}") from None
         if not isinstance(parsed, dict):
             raise WireDecodeError("cannot decode a non-object into StreamChunkInterceptRequest")
-        self._parsed: dict[str, Any] = parsed
-        self._small: StreamChunkInterceptRequest | None = None
-        self._large: dict[str, StreamChunkInterceptRequest] = {}
+        self._parsed = parsed
+        if parsed.keys() <= _CHUNK_KEYS:  # what the host sends: the canonical keys, looked up as they are
+            self._fields: dict[str, Any] = parsed
+        else:  # Go's matching: case-insensitive, the last of the keys that fold alike wins, others ignored
+            self._fields = {}
+            for key, value in parsed.items():
+                canonical = _CHUNK_KEYS_FOLDED.get(go_fold(key))
+                if canonical is not None:
+                    self._fields[canonical] = value
 
-    def _field(self, name: str) -> Any:
-        """Field ``name``, decoded (once) from the JSON keys that can fill it."""
-        folded = go_fold(_model().model_fields[name].alias or name)
-        if folded in _LARGE:
-            part = self._large.get(folded)
-            if part is None:
-                part = self._large[folded] = self._decode(lambda key: key == folded)
-        else:
-            part = self._small
-            if part is None:
-                part = self._small = self._decode(lambda key: key not in _LARGE)
-        return getattr(part, name)
+    def _via_model(self, key: str) -> Any:
+        """Field ``key`` decoded by the wire model itself: for values of another shape than the
+        host writes (a byte array for []byte, a wrong type), so that they read, or fail, as a
+        whole decode would have them."""
+        model = _model()
+        part = decode(model, pydantic_core.to_json({key: self._fields[key]}))
+        return getattr(part, _attribute_names(model)[key])
 
-    def _decode(self, wanted: Callable[[str], bool]) -> StreamChunkInterceptRequest:
-        keys = {key: value for key, value in self._parsed.items() if wanted(go_fold(key))}
-        return decode(_model(), pydantic_core.to_json(keys))
+    def _str(self, key: str) -> str:
+        value = self._fields.get(key)
+        if value is None:
+            return ""
+        if type(value) is not str:
+            return self._via_model(key)  # type: ignore[no-any-return]
+        return value
 
-    request_id = _Field[str]()
-    source_format = _Field[str]()
-    model = _Field[str]()
-    requested_model = _Field[str]()
-    host_callback_id = _Field[str]()
-    chunk_index = _Field[int]()
-    body = _Field["bytes | None"]()
-    original_request = _Field["bytes | None"]()
-    request_body = _Field["bytes | None"]()
-    request_headers = _Field["dict[str, list[str]] | None"]()
-    response_headers = _Field["dict[str, list[str]] | None"]()
-    metadata = _Field["dict[str, Any] | None"]()
+    def _bytes(self, key: str) -> bytes | None:
+        value = self._fields.get(key)
+        if value is None:
+            return None
+        if type(value) is not str:
+            return self._via_model(key)  # type: ignore[no-any-return]
+        if len(value) >= _RUST_BASE64_FROM and self._fields is self._parsed:
+            # pydantic-core decodes base64 several times faster than binascii (it reads the text
+            # again, which costs less); what it accepts beyond Go's alphabet is caught by the check
+            try:
+                decoded = _bytes_reader(key).validate_json(self.raw).get(key)
+            except ValueError:  # not base64 at all: binascii says how
+                decoded = None
+            if decoded is not None and _sent_canonically(decoded, self.raw):
+                return decoded  # type: ignore[no-any-return]
+        return b64decode(value)
+
+    def _header(self, key: str) -> dict[str, list[str]] | None:
+        value = self._fields.get(key)
+        if value is not None and type(value) is not dict:
+            return self._via_model(key)  # type: ignore[no-any-return]
+        return value
+
+    @property
+    def request_id(self) -> str:
+        return self._str("RequestID")
+
+    @property
+    def source_format(self) -> str:
+        return self._str("SourceFormat")
+
+    @property
+    def model(self) -> str:
+        return self._str("Model")
+
+    @property
+    def requested_model(self) -> str:
+        return self._str("RequestedModel")
+
+    @property
+    def host_callback_id(self) -> str:
+        return self._str("host_callback_id")
+
+    @property
+    def chunk_index(self) -> int:
+        value = self._fields.get("ChunkIndex", 0)
+        if value is None:
+            return 0
+        if type(value) is not int:
+            return self._via_model("ChunkIndex")  # type: ignore[no-any-return]
+        return value
 
     @property
     def is_header_init(self) -> bool:
@@ -102,15 +159,51 @@ class StreamChunkView:
         return self.chunk_index == -1
 
     @property
+    def body(self) -> bytes | None:
+        return self._bytes("Body")
+
+    @property
+    def original_request(self) -> bytes | None:
+        return self._bytes("OriginalRequest")
+
+    @property
+    def request_body(self) -> bytes | None:
+        return self._bytes("RequestBody")
+
+    @property
+    def request_headers(self) -> dict[str, list[str]] | None:
+        return self._header("RequestHeaders")
+
+    @property
+    def response_headers(self) -> dict[str, list[str]] | None:
+        return self._header("ResponseHeaders")
+
+    @property
+    def metadata(self) -> dict[str, Any] | None:
+        value = self._fields.get("Metadata")
+        if value is not None and type(value) is not dict:
+            return self._via_model("Metadata")  # type: ignore[no-any-return]
+        return value
+
+    @property
     def history_chunks(self) -> list[bytes]:
-        """Earlier chunks, oldest first; a ``null`` entry reads as empty, as Go's nil slice."""
-        history: list[bytes | None] | None = self._field("history_chunks")
-        return [chunk or b"" for chunk in history or ()]
+        value = self._fields.get("HistoryChunks")
+        if value is None:
+            return []
+        if type(value) is not list or not all(item is None or type(item) is str for item in value):
+            history: list[bytes | None] = self._via_model("HistoryChunks") or []
+            return [chunk or b"" for chunk in history]
+        return [b"" if item is None else b64decode(item) for item in value]
 
 
 @functools.cache
 def _model() -> type[StreamChunkInterceptRequest]:
-    # imported on first read, so a plugin that never reads a chunk loads no interception models
+    # imported on first odd value, so a plugin whose chunks are as the host writes them loads no model
     from cpa_sdk.wire import StreamChunkInterceptRequest
 
     return StreamChunkInterceptRequest
+
+
+@functools.cache
+def _attribute_names(model: type[StreamChunkInterceptRequest]) -> dict[str, str]:
+    return {info.alias or name: name for name, info in model.model_fields.items()}

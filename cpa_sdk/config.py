@@ -12,12 +12,11 @@ host-owned keys are dropped unless the config model declares them.
 
 from __future__ import annotations
 
-import difflib
 import enum
+import re
 import types
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, TypeVar, Union, get_args, get_origin
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from cpa_sdk.errors import ConfigError
@@ -43,7 +42,7 @@ class PluginConfig(BaseModel):
     config object handed to a request can never change under it.
     """
 
-    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, validate_by_name=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, strict=True, validate_by_name=True, defer_build=True)
 
 
 class NoConfig(PluginConfig):
@@ -69,10 +68,13 @@ def decode_config(model: type[_ConfigT], config_yaml: bytes | None) -> tuple[_Co
         return model(), []
     try:
         text = config_yaml.decode("utf-8")
-        typed = yaml.safe_load(text)
-        plain = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+    except UnicodeDecodeError as exc:
         raise ConfigError(f"config is not valid YAML: {exc}") from None
+    readings = _flat_readings(text)
+    if readings is None:
+        typed, plain = _yaml_readings(text)
+    else:
+        typed, plain = readings
     if typed is None:
         return model(), []
     if not isinstance(typed, dict):
@@ -89,6 +91,56 @@ def decode_config(model: type[_ConfigT], config_yaml: bytes | None) -> tuple[_Co
     return config, _unknown_keys(model, values, "")
 
 
+def _yaml_readings(text: str) -> tuple[Any, Any]:
+    """PyYAML's typed reading and its plain-text one (imported here: most configs never need it)."""
+    import yaml
+
+    try:
+        typed = yaml.safe_load(text)
+        plain = yaml.load(text, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only str/list/dict
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config is not valid YAML: {exc}") from None
+    return typed, plain
+
+
+_FLAT_LINE: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): (true|false|0|-?[1-9][0-9]{0,17}|[A-Za-z][A-Za-z0-9_./-]*)")
+"""A ``key: value`` line as yaml.v3 writes a flat mapping of booleans, integers and plain words."""
+_YAML_WORDS: Final = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})
+"""Plain words YAML may read as something other than text (YAML 1.1 booleans, null)."""
+
+
+def _flat_readings(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
+    """Both readings of a flat ``key: scalar`` mapping without PyYAML, or ``None`` to use it.
+
+    CPA sends ``config_yaml`` re-marshalled by yaml.v3, which for most plugins is a few lines such
+    as ``enabled: true`` / ``fast: true`` / ``priority: 0``. Lines of exactly that shape (a plain
+    key, one space, ``true``, ``false``, a decimal integer or a plain word that YAML cannot read
+    as anything but text) are read here, giving what PyYAML gives; anything else (quotes,
+    nesting, comments, lists, other scalars, a repeated key) goes to PyYAML.
+    """
+    typed: dict[str, Any] = {}
+    plain: dict[str, str] = {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        match = _FLAT_LINE.fullmatch(line)
+        if match is None:
+            return None
+        key, value = match.groups()
+        if key in plain or key.lower() in _YAML_WORDS:
+            return None
+        if value == "true" or value == "false":
+            typed[key] = value == "true"
+        elif value[0] == "-" or value[0].isdigit():
+            typed[key] = int(value)
+        elif value.lower() in _YAML_WORDS:
+            return None
+        else:
+            typed[key] = value
+        plain[key] = value
+    return (typed, plain) if typed else None
+
+
 def _keys_of(model: type[BaseModel]) -> set[str]:
     """The YAML keys ``model`` reads: each field's alias and its name."""
     return {info.alias or name for name, info in model.model_fields.items()} | set(model.model_fields)
@@ -100,6 +152,8 @@ def _unknown_keys(model: type[BaseModel], values: dict[Any, Any], prefix: str) -
     for key, value in values.items():
         name = str(key)
         if name not in known:
+            import difflib
+
             guess = difflib.get_close_matches(name, sorted(known), n=1)
             hint = f"; did you mean {guess[0]!r}?" if guess else f"; the keys are {', '.join(sorted(known)) or 'none'}"
             warnings.append(f"config key {prefix + name!r} is not read by this plugin{hint}")

@@ -8,7 +8,6 @@ hook the SDK knows, so a method of a capability the class does not derive from i
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from typing import Final
 
@@ -32,6 +31,8 @@ def misspelt_hooks(cls: type, plugin_base: type) -> list[str]:
     for name, value in vars(cls).items():
         if name.startswith("_") or name in inherited or name in hooks or not inspect.isfunction(value):
             continue
+        import difflib  # only for a class with methods of its own beside the hooks
+
         guess = difflib.get_close_matches(name, list(hooks), n=1, cutoff=SIMILARITY)
         if not guess:
             continue

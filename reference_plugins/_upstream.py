@@ -14,16 +14,12 @@ which is where the SDK reads the config model from.
 
 from __future__ import annotations
 
-from typing import ClassVar, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from cpa_sdk import HostError, HostUnavailableError
-from cpa_sdk.wire import (
-    GoModel,
-    ManagementRegistrationRequest,
-    ManagementRegistrationResponse,
-    ResourceRoute,
-    WireDecodeError,
-)
+
+if TYPE_CHECKING:  # the management models come with the first management plugin that uses them
+    from cpa_sdk.wire import GoModel, ManagementRegistrationRequest, ManagementRegistrationResponse, WireDecodeError
 
 __all__ = ["CPA_LOGO", "CPA_REPOSITORY", "StatusResource", "UpstreamMetadata", "host_error_text"]
 
@@ -70,10 +66,14 @@ class StatusResource:
     resource_description: ClassVar[str]
 
     def register_management(self, request: ManagementRegistrationRequest) -> ManagementRegistrationResponse:
+        from cpa_sdk.wire import ManagementRegistrationResponse, ResourceRoute
+
         resource = ResourceRoute(path="/status", menu=self.resource_menu, description=self.resource_description)
         return ManagementRegistrationResponse(resources=[resource])
 
     def on_invalid_request(self, method: str, error: WireDecodeError) -> GoModel | None:
         if method == "management.register":
+            from cpa_sdk.wire import ManagementRegistrationRequest
+
             return self.register_management(ManagementRegistrationRequest())
         return None

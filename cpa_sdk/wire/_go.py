@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import binascii
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -123,7 +124,8 @@ def _validate_time(value: Any, info: core_schema.ValidationInfo) -> datetime | N
         try:
             if not _RFC3339.fullmatch(value):  # fromisoformat alone also takes forms Go rejects
                 raise ValueError
-            parsed = datetime.fromisoformat(_trim_nanos(value.replace(",", ".")))
+            # Python 3.11's parser takes the comma and cuts Go's nanoseconds to microseconds itself
+            parsed = datetime.fromisoformat(value)
         except ValueError:
             raise ValueError(f"cannot parse {value!r} as RFC 3339") from None
     elif isinstance(value, datetime):
@@ -133,17 +135,6 @@ def _validate_time(value: Any, info: core_schema.ValidationInfo) -> datetime | N
     if parsed.tzinfo is None:
         raise ValueError("time must carry a zone: Go rejects RFC 3339 times without one")
     return None if parsed == GO_ZERO_TIME else parsed
-
-
-def _trim_nanos(text: str) -> str:
-    """Cut Go's nanosecond fractions to the microseconds Python can hold."""
-    dot = text.find(".")
-    if dot < 0:
-        return text.replace("z", "Z")
-    end = dot + 1
-    while end < len(text) and text[end].isdigit():
-        end += 1
-    return (text[: min(end, dot + 7)] + text[end:]).replace("z", "Z")
 
 
 def _serialize_time(value: datetime) -> str:
@@ -262,6 +253,10 @@ class GoModel(BaseModel):
     """Folded names of Go interface fields the model leaves out (``Err``, ``Handler``): Go can
     decode them only from ``null``, so any other value fails the whole decode, as in Go."""
     _checked_fields: ClassVar[tuple[str, ...]]
+    _cpa_lazy: ClassVar[bool] = False
+    """True on the lazily decoded item classes (``cpa_sdk.wire._lazy``), which complete before encoding."""
+    _lazy_lists: ClassVar[tuple[tuple[str, str], ...]] = ()
+    """``(name, alias)`` of the fields decoded lazily (``cpa_sdk.wire._lazy.LazyItems``)."""
     _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
 
     @classmethod
@@ -280,9 +275,13 @@ class GoModel(BaseModel):
             )
         cls._shapes = shapes
         cls._by_folded_alias = {go_fold(s.alias): s.alias for s in shapes.values()}
-        cls._checked_fields = tuple(
-            n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
+        lazy = {
+            n for n, info in cls.model_fields.items() if any(getattr(m, "lazy_items", False) for m in info.metadata)
+        }
+        cls._checked_fields = tuple(  # a lazy list's items check themselves (cpa_sdk.wire._lazy)
+            n for n, s in shapes.items() if (s.nested is not None or s.bytes_container is not None) and n not in lazy
         )
+        cls._lazy_lists = tuple((n, shapes[n].alias) for n in shapes if n in lazy)
         # Payload answers ({"Body": ...}) are the hottest encodes; models made of []byte fields
         # only are written directly, which skips pydantic's serializer and one copy of the text.
         bytes_only = shapes and all(
@@ -353,6 +352,8 @@ def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
 
     Raises ``WireDecodeError`` for input Go would reject.
     """
+    if cls._lazy_lists:
+        return _LAZY_DECODER[0](cls, data)  # type: ignore[return-value]
     try:
         model: _ModelT = cls.__pydantic_validator__.validate_json(data, by_name=False)
     except ValidationError:
@@ -363,6 +364,10 @@ def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
     if _differs_from_go(model, data):
         return _decode_folded(cls, data)
     return model
+
+
+_LAZY_DECODER: list[Callable[[type[GoModel], bytes], GoModel]] = []
+"""``decode`` of models with lazily decoded lists; registered by ``cpa_sdk.wire._lazy``."""
 
 
 def _nested_items(shape: _FieldShape, value: Any) -> Iterable[GoModel]:
@@ -426,7 +431,52 @@ def _sent_canonically(value: bytes, raw: bytes) -> bool:
     end = raw.find(b'"', start)
     if end - start != (len(value) + 2) // 3 * 4:
         return False
-    return raw.find(b"-", start, end) < 0 and raw.find(b"_", start, end) < 0
+    canonical = raw.find(b"-", start, end) < 0 and raw.find(b"_", start, end) < 0
+    if canonical and len(value) >= _REUSE_MIN and raw.find(head, end) < 0 and raw.find(b"\\", start, end) < 0:
+        _reusable.source = (value, raw, start)  # its only base64 in raw: encode may copy it (_b64_for)
+    return canonical
+
+
+_REUSE_MIN: Final = 16384
+"""Bytes values from this size on may have their request base64 reused in the answer."""
+
+_reusable = threading.local()
+"""The last large ``[]byte`` value decoded on this thread, with the request text holding its base64.
+Dropped by the answer that uses it; until then (a handler answering no bytes) it keeps that one
+request alive, per thread, until the next large value replaces it."""
+
+
+def _b64_for(value: bytes) -> bytes | memoryview:
+    """Standard base64 of ``value``, reusing the request's text for what it shares with the last
+    large value decoded on this thread (a body passed back unchanged, or edited near its end)."""
+    source: tuple[bytes, bytes, int] | None = getattr(_reusable, "source", None)
+    if source is None:
+        return binascii.b2a_base64(value, newline=False)
+    _reusable.source = None  # one answer per request: do not keep the request alive
+    original, raw, start = source
+    if value is original:
+        return memoryview(raw)[start : start + (len(value) + 2) // 3 * 4]
+    groups = _common_prefix(value, original) // 3  # 3 bytes make 4 characters, whatever follows
+    if groups < 1024:
+        return binascii.b2a_base64(value, newline=False)
+    tail = binascii.b2a_base64(value[groups * 3 :], newline=False)
+    return raw[start : start + groups * 4] + tail
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share (``startswith`` compares with ``memcmp``)."""
+    n = min(len(a), len(b))
+    view = memoryview(a)
+    if b.startswith(view[:n]):
+        return n
+    low, high = 0, n  # a[:low] == b[:low] and a[:high] != b[:high]
+    while high - low > 64:
+        middle = (low + high) // 2
+        if b.startswith(view[low:middle], low):
+            low = middle
+        else:
+            high = middle
+    return low
 
 
 def _decode_folded(cls: type[_ModelT], data: bytes) -> _ModelT:
@@ -533,14 +583,17 @@ def encode(model: GoModel, *, prefix: bytes = b"", suffix: bytes = b"") -> bytes
     bytes_only = model._bytes_only
     if bytes_only is not None and not model.__pydantic_extra__:
         values = model.__dict__
-        parts = [prefix + b"{"]
+        parts: list[bytes | memoryview] = [prefix + b"{"]
         for name, alias in bytes_only:
             value = values[name]
             if value is not None:
-                parts += (alias, binascii.b2a_base64(value, newline=False), b'",')
+                encoded = binascii.b2a_base64(value, newline=False) if len(value) < _REUSE_MIN else _b64_for(value)
+                parts += (alias, encoded, b'",')
         if len(parts) > 1:
             parts[-1] = b'"'
         parts.append(b"}" + suffix)
         return b"".join(parts)
+    if model._cpa_lazy:
+        model._cpa_complete()  # type: ignore[attr-defined]
     encoded = model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
     return prefix + encoded + suffix if prefix or suffix else encoded

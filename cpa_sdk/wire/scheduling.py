@@ -1,8 +1,9 @@
 """``scheduler.pick`` and ``model.route`` (``internal/pluginhost/scheduler.go``, ``model_router.go``)."""
 
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from cpa_sdk.wire._go import GoBytes, GoModel, Header, go_field
+from cpa_sdk.wire._lazy import LazyItems
 from cpa_sdk.wire._types import GoInt
 from cpa_sdk.wire.common import Metadata
 
@@ -68,7 +69,9 @@ class SchedulerPickRequest(GoModel):
     model: str = go_field("Model", "")
     stream: bool = go_field("Stream", False)
     options: SchedulerOptions = go_field("Options", default_factory=SchedulerOptions)
-    candidates: list[SchedulerAuthCandidate] | None = go_field("Candidates", None)
+    candidates: Annotated[list[SchedulerAuthCandidate] | None, LazyItems()] = go_field(
+        "Candidates", None, description="Decoded lazily: each candidate's maps are validated when first read."
+    )
 
 
 class SchedulerPickResponse(GoModel):

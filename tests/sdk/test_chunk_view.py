@@ -88,3 +88,34 @@ def test_stream_chunk_view_reads_every_field_as_the_wire_model_decodes_it() -> N
             decode(StreamChunkInterceptRequest, bad)
         with pytest.raises(WireDecodeError):
             StreamChunkView(bad).chunk_index, StreamChunkView(bad).metadata
+
+
+def test_the_chunk_view_knows_every_key_of_the_request_model() -> None:
+    from cpa_sdk.chunk_view import _CHUNK_KEYS
+    from cpa_sdk.wire import StreamChunkInterceptRequest
+
+    assert {info.alias for info in StreamChunkInterceptRequest.model_fields.values()} == _CHUNK_KEYS
+
+
+def test_the_chunk_view_matches_keys_as_go_does() -> None:
+    from cpa_sdk import StreamChunkView
+
+    canonical = StreamChunkView(b'{"Model":"m","RequestedModel":"r","ChunkIndex":3,"Body":"eA=="}')
+    spelt = StreamChunkView(b'{"model":"x","MODEL":"m","requestedmodel":"r","chunkINDEX":3,"body":"eA==","Other":1}')
+    for view in (canonical, spelt):
+        assert (view.model, view.requested_model, view.chunk_index, view.body) == ("m", "r", 3, b"x")
+
+
+@pytest.mark.parametrize("size", [10, 5000])
+def test_chunk_bodies_decode_as_go_does_whatever_their_size(size: int) -> None:
+    import base64
+    import json
+
+    from cpa_sdk import StreamChunkView
+    from cpa_sdk.wire import WireDecodeError
+
+    body = bytes(range(256)) * (size // 256 + 1)
+    assert StreamChunkView(json.dumps({"Body": base64.b64encode(body).decode()}).encode()).body == body
+    for bad in (base64.urlsafe_b64encode(body).decode(), base64.b64encode(body).decode()[:-1], "!" * 8):
+        with pytest.raises(WireDecodeError):
+            StreamChunkView(json.dumps({"Body": bad}).encode()).body

@@ -159,3 +159,87 @@ def test_a_mixin_listed_first_that_sets_the_config_wins_as_the_mro_says() -> Non
     cls = type("Explicit", (OtherMixin, _Configured), {})
     assert cls.config_model is Other and type("Below", (cls,), {}).config_model is Other
     assert type("Reversed", (_Configured, OtherMixin), {}).config_model is Flags
+
+
+# -- the flat fast path: what yaml.v3 writes for most plugins is read without PyYAML -------------
+
+_WORDS = [
+    "true",
+    "false",
+    "0",
+    "7",
+    "-12",
+    "123456789012345678",
+    "x",
+    "fast",
+    "gpt-5.5",
+    "a/b.c",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "null",
+    "Null",
+    "y",
+    "n",
+    "~",
+    "1.5",
+    "1e3",
+    "0x1F",
+    "012",
+    "2001-12-14",
+    "'q'",
+    '"yes"',
+    "a b",
+    "#c",
+    "",
+    ".inf",
+    "-",
+    "1_000",
+    "+1",
+    "TRUE",
+    "True",
+    "e1",
+    "inf",
+    "nan",
+]
+_KEYS = ["fast", "enabled", "priority", "mode", "max_concurrency", "on", "Yes", "a-b", "_k", "x y", "1a"]
+
+
+@pytest.mark.parametrize("key", _KEYS)
+@pytest.mark.parametrize("value", _WORDS)
+def test_the_flat_reading_is_pyyaml_s_or_none(key: str, value: str) -> None:
+    import yaml
+
+    from cpa_sdk.config import _flat_readings
+
+    for text in (f"{key}: {value}", f"enabled: true\n{key}: {value}\npriority: 0\n"):
+        readings = _flat_readings(text)
+        if readings is None:
+            continue  # PyYAML reads it
+        assert readings == (yaml.safe_load(text), yaml.load(text, Loader=yaml.BaseLoader)), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "fast: true\nfast: false",
+        "fast: true\r\n",
+        "fast:  true",
+        " fast: true",
+        "---\nfast: true",
+        "fast: true # c",
+        "fast: [1]",
+        "s:\n  a: 1",
+    ],
+)
+def test_anything_but_plain_flat_lines_goes_to_pyyaml(text: str) -> None:
+    from cpa_sdk.config import _flat_readings
+
+    assert _flat_readings(text) is None
+
+
+def test_flat_and_pyyaml_readings_decode_alike() -> None:
+    text = b"enabled: true\nfast: true\nlabel: yes\npriority: 0\n"  # 'yes' is a word PyYAML reads
+    assert load_config(Flags, text) == Flags(fast=True, label="yes")
+    assert load_config(Flags, b"enabled: true\nfast: false\nlabel: gpt-5.5\npriority: 3\n") == Flags(label="gpt-5.5")

@@ -26,8 +26,9 @@
  *                            CALLS calls of "echo" (it must not be starved); answers checked
  *   bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]
  *                            ns per call and calls/s for each thread count (warm, same process)
- *   coldstart SO [METHOD REQFILE]
- *                            time dlopen + init + one call (plugin.register) in this process
+ *   coldstart SO [METHOD REQFILE [SO2 [REQFILE2] ...]]
+ *                            time dlopen + init + one call (plugin.register) in this process,
+ *                            then for each further SO beside it (wall and CPU time, RSS)
  *   admission SO REGFILE THREADS REQUESTS ROUNDS BODY BLOCKED_BODY [HOLD_NS]
  *                            admission control (request.intercept_before, request.complete) from
  *                            THREADS threads at once, after plugin.register with REGFILE's request
@@ -1003,26 +1004,64 @@ static int run_bench(int argc, char **argv) {
     return 0;
 }
 
-static int run_coldstart(int argc, char **argv) {
-    double t0 = now_s();
-    plugin p;
-    g_keep_records = 0;
-    const char *err = load_plugin(&p, "cold", argv[0]);
+static double cpu_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Resident set size of this process in KiB (the second field of /proc/self/statm), 0 if unknown. */
+static long rss_kib(void) {
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, resident = 0;
+    if (f == NULL) return 0;
+    if (fscanf(f, "%ld %ld", &size, &resident) != 2) resident = 0;
+    fclose(f);
+    return resident * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
+/* One cold start in this process: dlopen + init, then METHOD with REQFILE's bytes. */
+static int coldstart_one(const char *name, const char *path, const char *method, const char *reqfile, int first) {
+    long rss0 = rss_kib();
+    double t0 = now_s(), c0 = cpu_s();
+    plugin *p = calloc(1, sizeof *p); /* kept loaded: the next plugin starts beside it, as in CPA */
+    const char *err = p ? load_plugin(p, name, path) : "out of memory";
     double t1 = now_s();
     int rc = -1;
     bytes out = {NULL, 0, 1};
-    if (!err && argc >= 3) {
-        bytes req = read_file(argv[2]);
-        rc = call_plugin(&p, argv[1], req.p, req.len, 0, &out);
+    if (!err && method) {
+        bytes req = read_file(reqfile);
+        rc = call_plugin(p, method, req.p, req.len, 0, &out);
     }
-    double t2 = now_s();
-    printf("{\"mode\":\"coldstart\",\"error\":");
+    double t2 = now_s(), c2 = cpu_s();
+    printf("{\"mode\":\"coldstart\",\"plugin\":");
+    put_json_str(stdout, path);
+    printf(",\"first\":%s,\"error\":", first ? "true" : "false");
     put_json_str(stdout, err);
-    printf(",\"init_ms\":%.3f,\"call_ms\":%.3f,\"total_ms\":%.3f,\"rc\":%d,\"out\":", (t1 - t0) * 1e3, (t2 - t1) * 1e3,
-           (t2 - t0) * 1e3, rc);
+    printf(",\"init_ms\":%.3f,\"call_ms\":%.3f,\"total_ms\":%.3f,\"cpu_ms\":%.3f,\"rss_kib_before\":%ld,"
+           "\"rss_kib_after\":%ld,\"rc\":%d,\"out\":",
+           (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t2 - t0) * 1e3, (c2 - c0) * 1e3, rss0, rss_kib(), rc);
     put_json_bytes(stdout, out.p ? out.p : "", out.len);
     printf("}\n");
+    fflush(stdout);
     return err ? 1 : 0;
+}
+
+/* coldstart SO [METHOD REQFILE [SO2 [REQFILE2] ...]]: one line per plugin, each loaded beside
+ * the ones before it (a second plugin's start in a process that already runs one). */
+static int run_coldstart(int argc, char **argv) {
+    g_keep_records = 0;
+    const char *method = argc >= 3 ? argv[1] : NULL, *reqfile = argc >= 3 ? argv[2] : NULL;
+    if (coldstart_one("cold", argv[0], method, reqfile, 1) != 0) return 1;
+    for (int i = 3; i < argc; i++) {
+        const char *req = reqfile;
+        const char *so = argv[i];
+        if (i + 1 < argc && strstr(argv[i + 1], ".so") == NULL) req = argv[++i];
+        char name[32];
+        snprintf(name, sizeof name, "cold%d", i);
+        if (coldstart_one(name, so, method, req, 0) != 0) return 1;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv) {
@@ -1040,7 +1079,7 @@ int main(int argc, char **argv) {
             "       %s race SO M1 TEXT1 M2 TEXT2 DELAY_MS\n"
             "       %s contend SO CALLS\n"
             "       %s bench SO METHOD REQFILE THREADS[,THREADS...] CALLS [SETUP_METHOD SETUP_REQFILE [WORK_NS]]\n"
-            "       %s coldstart SO [METHOD REQFILE]\n"
+            "       %s coldstart SO [METHOD REQFILE [SO2 [REQFILE2] ...]]\n"
             "       %s admission SO REGFILE THREADS REQUESTS ROUNDS BODY BLOCKED_BODY [HOLD_NS]\n",
             argv[0], argv[0], argv[0], argv[0], argv[0], argv[0], argv[0]);
     return 2;
