@@ -1,10 +1,10 @@
 """Typed plugin configuration from the ``plugins.configs.<id>`` YAML block.
 
 CPA re-serialises the user's block with yaml.v3 and sends it as ``config_yaml`` (CPA's
-``internal/pluginhost/config.go``, ``runtimeConfigYAML``). yaml.v3 decodes into typed Go fields: ``fast: yes`` is true for a bool field, while
-``mode: yes`` stays the text ``"yes"`` for a string field. PyYAML alone would turn both into
-``True``, so the YAML is read twice, once typed and once as plain text, and each field takes the
-reading that fits its type.
+``internal/pluginhost/config.go``, ``runtimeConfigYAML``). yaml.v3 decodes into typed Go fields:
+``fast: yes`` is true for a bool field, while ``mode: yes`` stays the text ``"yes"`` for a string
+field. PyYAML alone would turn both into ``True``, so the YAML is read twice, once typed and once as
+plain text, and each field takes the reading that fits its type.
 
 The host always adds ``enabled`` and ``priority`` and the plugin store may add ``store``; these
 host-owned keys are dropped unless the config model declares them.
@@ -222,9 +222,10 @@ def _describe(exc: ValidationError) -> str:
 def config_fields(model: type[PluginConfig]) -> list[ConfigField]:
     """The ``ConfigFields`` of the registration, derived from the config model.
 
-    CPA shows these in its management UI and validates nothing against them (``sdk/pluginapi/types.go``, ``ConfigField``). A host-owned
-    key (``enabled``) that the model declares is listed too: the plugin reads it, so the UI shows
-    what it does (claude-web-search-router documents its ``enabled`` this way).
+    CPA shows these in its management UI and validates nothing against them
+    (``sdk/pluginapi/types.go``, ``ConfigField``). A host-owned key (``enabled``) that the model
+    declares is listed too: the plugin reads it, so the UI shows what it does
+    (claude-web-search-router documents its ``enabled`` this way).
     """
     fields = []
     for name, info in model.model_fields.items():

@@ -40,7 +40,8 @@ def parse_host_envelope(method: str, rc: int, raw: bytes) -> Any:
     """Return the ``result`` of a host callback's envelope, or raise ``HostError``.
 
     The host answers rc 0 with an envelope even for failures; rc != 0 with nothing means it could
-    not answer at all (CPA's ``internal/pluginhost/host_callbacks_unix.go``). Keys are matched case-insensitively, as Go does.
+    not answer at all (CPA's ``internal/pluginhost/host_callbacks_unix.go``). Keys are matched
+    case-insensitively, as Go does.
     """
     if not raw:
         raise HostUnavailableError(method, rc)

@@ -1,9 +1,9 @@
 """Errors a plugin raises or receives.
 
-Errors are values with codes: the host shows ``message`` to people and uses ``http_status`` as
-the client status where the error reaches a client (CPA's ``internal/pluginhost/rpc_client.go``, ``decodeEnvelopeResult``). ``code`` and
-``retryable`` travel on the wire but today's host does not read them; they are there for logs and
-for future hosts.
+Errors are values with codes: the host shows ``message`` to people and uses ``http_status`` as the
+client status where the error reaches a client (CPA's ``internal/pluginhost/rpc_client.go``,
+``decodeEnvelopeResult``). ``code`` and ``retryable`` travel on the wire but today's host does not
+read them; they are there for logs and for future hosts.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """Executor streams: the output an executor plugin produces, inline or emitted after the call.
 
-Executor streams (CPA's ``internal/pluginhost/rpc_client_stream.go``) go either inline, as ``chunks`` in the response, or
-asynchronously through ``host.stream.emit`` once ``executor.execute_stream`` has returned. The
-host buffers only 16 chunks and starts draining only after the call returns, so emitting from
-inside the call can deadlock. Plugin authors therefore write a generator; ``StreamPump`` drains
-it on a thread of its own after the call has returned, stops at the first emit the host refuses
-(the client went away), and always closes the stream.
+Executor streams (CPA's ``internal/pluginhost/rpc_client_stream.go``) go either inline, as
+``chunks`` in the response, or asynchronously through ``host.stream.emit`` once
+``executor.execute_stream`` has returned. The host buffers only 16 chunks and starts draining only
+after the call returns, so emitting from inside the call can deadlock. Plugin authors therefore
+write a generator; ``StreamPump`` drains it on a thread of its own after the call has returned,
+stops at the first emit the host refuses (the client went away), and always closes the stream.
 """
 
 from __future__ import annotations
