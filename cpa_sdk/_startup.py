@@ -18,8 +18,9 @@ The process environment is not changed (it is CPA's), and nothing happens when p
 loader was imported before ``cpa_sdk``.
 
 Importing the SDK (pydantic, mostly) creates tens of thousands of objects and no garbage cycles
-worth collecting, so the cyclic collector stays off until the import is done (``paused_gc``):
-it would otherwise run dozens of times, about a tenth of the import.
+worth collecting, so the cyclic collector stays off while it imports (``paused_gc``): it would
+otherwise run dozens of times, about a tenth of the import. A context manager, so that an import
+that fails half-way leaves the collector as it found it: the bridge keeps serving after one.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, Final
 
-__all__ = ["LOADER_MODULE", "paused_gc", "pydantic_plugins_disabled", "resume_gc"]
+__all__ = ["LOADER_MODULE", "paused_gc", "pydantic_plugins_disabled"]
 
 LOADER_MODULE: Final = "pydantic.plugin._loader"
 _DISABLING: Final = ("__all__", "1", "true")
@@ -69,14 +70,4 @@ def paused_gc() -> Iterator[None]:
             gc.enable()
 
 
-_GC_WAS_ENABLED: Final = gc.isenabled()
-
-
-def resume_gc() -> None:
-    """Called at the end of ``cpa_sdk``'s import: the collector runs again if it ran before."""
-    if _GC_WAS_ENABLED:
-        gc.enable()
-
-
 _install()
-gc.disable()  # until resume_gc(), at the end of cpa_sdk/__init__.py

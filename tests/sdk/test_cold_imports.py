@@ -69,3 +69,16 @@ def test_the_collector_runs_again_after_the_import() -> None:
         cwd=ROOT,
     )
     assert done.stdout.strip() == "True"
+
+
+def test_an_import_that_fails_half_way_leaves_the_collector_running() -> None:
+    # the bridge keeps serving after a plugin's import error: garbage cycles must still be collected
+    import gc
+
+    from cpa_sdk._startup import paused_gc
+
+    assert gc.isenabled()
+    with pytest.raises(ImportError), paused_gc():
+        assert not gc.isenabled()
+        raise ImportError("the plugin's module is broken")
+    assert gc.isenabled()
