@@ -52,17 +52,13 @@ def current_callback_id() -> str:
     return _callback_id.get()
 
 
-def enter_callback_scope(callback_id: str) -> Token[str]:
-    """Make ``callback_id`` the current call's, for the callbacks it makes; the dispatcher's seam.
-
-    Returns the token ``leave_callback_scope`` takes back when the call ends.
-    """
-    return _callback_id.set(callback_id)
-
-
-def leave_callback_scope(token: Token[str]) -> None:
-    """End the scope ``enter_callback_scope`` opened."""
-    _callback_id.reset(token)
+# The dispatcher's seam, run around every scoped call: the context variable's own methods, bound,
+# so that a request pays for no wrapper frame.
+enter_callback_scope: Final[Callable[[str], Token[str]]] = _callback_id.set
+"""Make a ``host_callback_id`` the current call's, for the callbacks it makes; returns the token
+``leave_callback_scope`` takes back when the call ends."""
+leave_callback_scope: Final[Callable[[Token[str]], None]] = _callback_id.reset
+"""End the scope ``enter_callback_scope`` opened."""
 
 
 class Host:
