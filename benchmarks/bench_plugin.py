@@ -2,8 +2,7 @@
 handlers of the same methods do (benchmarks/go_peer/main.go), with the SDK's APIs.
 
 * ``response.intercept_stream_chunk``: a chunk naming the upstream model names the model the
-  client asked for instead; others pass unchanged. Written on the SDK's per-chunk fast path
-  (``intercept_stream_chunk_raw``: fields decoded when read).
+  client asked for instead; others pass unchanged (the request is decoded lazily: fields when read).
 * ``usage.handle``: adds the record's tokens to per-model totals under a lock.
 * ``response.normalize_after``: sets the body's top-level ``model`` to the request's model.
 """
@@ -12,9 +11,15 @@ from __future__ import annotations
 
 import threading
 
-from cpa_sdk import Plugin, ResponseAfterTranslator, ResponseStreamInterceptor, StreamChunkView, UsagePlugin
+from cpa_sdk import Plugin, ResponseAfterTranslator, ResponseStreamInterceptor, UsagePlugin
 from cpa_sdk.json_edit import set_top_level_string
-from cpa_sdk.wire import PayloadResponse, ResponseTransformRequest, StreamChunkInterceptResponse, UsageRecord
+from cpa_sdk.wire import (
+    PayloadResponse,
+    ResponseTransformRequest,
+    StreamChunkInterceptRequest,
+    StreamChunkInterceptResponse,
+    UsageRecord,
+)
 
 
 class BenchRows(Plugin, ResponseStreamInterceptor, UsagePlugin, ResponseAfterTranslator):
@@ -26,11 +31,11 @@ class BenchRows(Plugin, ResponseStreamInterceptor, UsagePlugin, ResponseAfterTra
         self._lock = threading.Lock()
         self._totals: dict[str, list[int]] = {}
 
-    def intercept_stream_chunk_raw(self, chunk: StreamChunkView) -> StreamChunkInterceptResponse | None:
-        requested, model = chunk.requested_model, chunk.model
+    def intercept_stream_chunk(self, request: StreamChunkInterceptRequest) -> StreamChunkInterceptResponse | None:
+        requested, model = request.requested_model, request.model
         if not requested or requested == model:
             return None
-        body = chunk.body or b""
+        body = request.body or b""
         upstream = f'"model":"{model}"'.encode()
         if upstream not in body:
             return None

@@ -30,7 +30,6 @@ with _startup.paused_gc():  # the SDK's import makes objects, not garbage (cpa_s
         ThinkingApplier,
         UsagePlugin,
     )
-    from cpa_sdk.chunk_view import StreamChunkView
     from cpa_sdk.config import NoConfig, PluginConfig
     from cpa_sdk.definition_warnings import PluginDefinitionWarning
     from cpa_sdk.dispatch import Dispatcher
@@ -75,7 +74,6 @@ __all__ = [
     "ResponseStreamInterceptor",
     "ResponseTranslator",
     "Scheduler",
-    "StreamChunkView",
     "ThinkingApplier",
     "UsagePlugin",
 ]

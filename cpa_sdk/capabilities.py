@@ -23,7 +23,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
-from cpa_sdk.chunk_view import StreamChunkView
 from cpa_sdk.errors import PluginError
 from cpa_sdk.methods import METHODS, CpaMethod, MethodTable
 from cpa_sdk.streaming import ExecutorStream
@@ -408,18 +407,12 @@ class ResponseStreamInterceptor(Capability, key="response_stream_interceptor"):
     ``ChunkIndex`` -1 is the header-init call (change headers only); 0, 1, ... are the chunks.
     A repeated -1 for the same ``RequestID`` means the stream restarted: reset its state.
 
-    Implement ``intercept_stream_chunk`` for a fully decoded request, or
-    ``intercept_stream_chunk_raw`` for a lazy view that decodes the large fields only when you
-    read them: the fast path for per-chunk work, since ``HistoryChunks`` can hold up to 1 MiB on
-    every call.
+    The request is decoded lazily (each field when first read): ``HistoryChunks`` can hold up to
+    1 MiB on every call, and costs nothing unless read.
     """
 
     def intercept_stream_chunk(self, request: StreamChunkInterceptRequest) -> StreamChunkInterceptResponse | None:
         """Return a new ``Body``, ``DropChunk``, or header changes (on -1)."""
-        raise NotImplementedError
-
-    def intercept_stream_chunk_raw(self, chunk: StreamChunkView) -> StreamChunkInterceptResponse | None:
-        """The lazy alternative to ``intercept_stream_chunk``; see the class docstring."""
         raise NotImplementedError
 
 

@@ -17,8 +17,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, Final
 
-from cpa_sdk.capabilities import RequestInterceptor, ResponseStreamInterceptor
-from cpa_sdk.chunk_view import StreamChunkView
+from cpa_sdk.capabilities import RequestInterceptor
 from cpa_sdk.config import decode_config
 from cpa_sdk.definition_warnings import misspelt_hooks
 from cpa_sdk.envelope import EMPTY_OK, OK_PREFIX, OK_SUFFIX, error_envelope, ok_envelope
@@ -29,7 +28,7 @@ from cpa_sdk.methods import CpaMethod
 from cpa_sdk.plugin import Plugin, install_config
 from cpa_sdk.streaming import ExecutorStream, StreamPump
 from cpa_sdk.wire import IdentifierResponse, LifecycleRequest, Registration
-from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, encode
+from cpa_sdk.wire._go import GoModel, WireDecodeError, decode, decoder_of, encode
 
 __all__ = ["Dispatcher"]
 
@@ -157,17 +156,16 @@ class Dispatcher:
             return self._identifier_route(method)
         if method.kind == "stream":
             return self._stream_route(method)
-        if method.name == "response.intercept_stream_chunk" and _overrides_raw(self.plugin_class):
-            return self._raw_chunk_route(method)
         handler: Callable[[Any], Any] = getattr(self.plugin, method.attr)
         request_class = method.request
+        decode_request = decoder_of(request_class)
         response_class = method.response
         void = method.kind == "void"
         scoped = method.carries_callback_id
         name = method.name
 
         def route(raw: bytes) -> tuple[int, bytes]:
-            request = decode(request_class, raw)
+            request = decode_request(request_class, raw)
             if scoped:
                 token = enter_callback_scope(request.host_callback_id)  # type: ignore[attr-defined]
                 try:
@@ -229,24 +227,6 @@ class Dispatcher:
 
         return route
 
-    def _raw_chunk_route(self, method: CpaMethod) -> Route:
-        handler = self.plugin.intercept_stream_chunk_raw  # type: ignore[attr-defined]
-        response_class = method.response
-
-        def route(raw: bytes) -> tuple[int, bytes]:
-            chunk = StreamChunkView(raw)
-            token = enter_callback_scope(chunk.host_callback_id)
-            try:
-                result = handler(chunk)
-            finally:
-                leave_callback_scope(token)
-            if result is None:
-                return 0, EMPTY_OK
-            _expect_type(result, response_class, "intercept_stream_chunk_raw")
-            return 0, ok_envelope(encode(result))
-
-        return route
-
     # -- failures ---------------------------------------------------------------------------------
 
     def _failing_closed(self, method: str, inner: Route) -> Route:
@@ -290,8 +270,3 @@ class Dispatcher:
 def _expect_type(result: object, response_class: type, producer: str) -> None:
     if not isinstance(result, response_class):
         raise TypeError(f"{producer} returned {type(result).__name__}, expected {response_class.__name__} or None")
-
-
-def _overrides_raw(plugin_class: type) -> bool:
-    raw = getattr(plugin_class, "intercept_stream_chunk_raw", None)
-    return raw is not ResponseStreamInterceptor.intercept_stream_chunk_raw

@@ -193,8 +193,7 @@ METHODS: Final = MethodTable(
     _plugin("response.normalize_before", "response_before_translator", "normalize_response_before", *_TRANSFORM_RESPONSE),
     _plugin("response.normalize_after", "response_after_translator", "normalize_response_after", *_TRANSFORM_RESPONSE),
     _plugin("response.intercept_after", "response_interceptor", "intercept_response", "ResponseInterceptRequest", "ResponseInterceptResponse", cb=True),
-    # not required: intercept_stream_chunk_raw is the alternative (checked by cpa_sdk.plugin)
-    _plugin("response.intercept_stream_chunk", "response_stream_interceptor", "intercept_stream_chunk", "StreamChunkInterceptRequest", "StreamChunkInterceptResponse", required=False, cb=True),
+    _plugin("response.intercept_stream_chunk", "response_stream_interceptor", "intercept_stream_chunk", "StreamChunkInterceptRequest", "StreamChunkInterceptResponse", cb=True),
     # thinking_applier, usage_plugin (adapters_usage_translation.go)
     _plugin("thinking.identifier", "thinking_applier", "thinking_identifier", *_ID),
     _plugin("thinking.apply", "thinking_applier", "apply_thinking", "ThinkingApplyRequest", "PayloadResponse", cb=True),

@@ -31,7 +31,6 @@ from cpa_sdk.capabilities import (
     Capability,
     Executor,
     FrontendAuthProvider,
-    ResponseStreamInterceptor,
     capabilities_of,
 )
 from cpa_sdk.config import NoConfig, PluginConfig
@@ -217,14 +216,6 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
         scopes = get_args(ExecutorModelScope)
         if cls.model_scope not in scopes:
             problems.append(f"Executor.model_scope must be one of {', '.join(map(repr, scopes))}")
-    if issubclass(cls, ResponseStreamInterceptor):
-        typed = _overrides(cls, ResponseStreamInterceptor, "intercept_stream_chunk")
-        raw = _overrides(cls, ResponseStreamInterceptor, "intercept_stream_chunk_raw")
-        if typed == raw:
-            problems.append(
-                "ResponseStreamInterceptor: implement exactly one of intercept_stream_chunk(self, request) "
-                "and intercept_stream_chunk_raw(self, chunk)"
-            )
     if cls.schema_version is not None and not 1 <= cls.schema_version <= SCHEMA_VERSION:
         problems.append(f"schema_version must be between 1 and {SCHEMA_VERSION}")
     elif cls.schema_version is not None and cls.schema_version < cls.min_schema_version():
@@ -234,10 +225,6 @@ def _check_plugin_class(cls: type[Plugin[Any]]) -> None:
         )
     if problems:
         raise PluginLoadError(f"plugin class {cls.__qualname__} is not valid:\n  - " + "\n  - ".join(problems))
-
-
-def _overrides(cls: type, base: type, attr: str) -> bool:
-    return getattr(cls, attr) is not getattr(base, attr)
 
 
 def _check_method(cls: type, cap: type[Capability], method: CpaMethod) -> list[str]:

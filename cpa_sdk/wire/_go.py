@@ -253,10 +253,10 @@ class GoModel(BaseModel):
     """Folded names of Go interface fields the model leaves out (``Err``, ``Handler``): Go can
     decode them only from ``null``, so any other value fails the whole decode, as in Go."""
     _checked_fields: ClassVar[tuple[str, ...]]
+    _decoded_lazily: ClassVar[bool] = False
+    """``decode`` validates each field when first read (``cpa_sdk.wire._lazy.decoded_lazily``)."""
     _cpa_lazy: ClassVar[bool] = False
-    """True on the lazily decoded item classes (``cpa_sdk.wire._lazy``), which complete before encoding."""
-    _lazy_lists: ClassVar[tuple[tuple[str, str], ...]] = ()
-    """``(name, alias)`` of the fields decoded lazily (``cpa_sdk.wire._lazy.LazyItems``)."""
+    """True on the classes of lazily decoded instances (``cpa_sdk.wire._lazy``), which complete before encoding."""
     _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
 
     @classmethod
@@ -275,13 +275,9 @@ class GoModel(BaseModel):
             )
         cls._shapes = shapes
         cls._by_folded_alias = {go_fold(s.alias): s.alias for s in shapes.values()}
-        lazy = {
-            n for n, info in cls.model_fields.items() if any(getattr(m, "lazy_items", False) for m in info.metadata)
-        }
-        cls._checked_fields = tuple(  # a lazy list's items check themselves (cpa_sdk.wire._lazy)
-            n for n, s in shapes.items() if (s.nested is not None or s.bytes_container is not None) and n not in lazy
+        cls._checked_fields = tuple(
+            n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
         )
-        cls._lazy_lists = tuple((n, shapes[n].alias) for n in shapes if n in lazy)
         # Payload answers ({"Body": ...}) are the hottest encodes; models made of []byte fields
         # only are written directly, which skips pydantic's serializer and one copy of the text.
         bytes_only = shapes and all(
@@ -350,24 +346,32 @@ def _nested_model(annotation: Any) -> tuple[type[GoModel] | None, str]:
 def decode(cls: type[_ModelT], data: bytes) -> _ModelT:
     """Decode JSON into ``cls`` the way Go's ``json.Unmarshal`` fills the struct.
 
-    Raises ``WireDecodeError`` for input Go would reject.
+    Raises ``WireDecodeError`` for input Go would reject. A model declared ``@decoded_lazily``
+    (``cpa_sdk.wire._lazy``) is only parsed here: each field raises it when first read instead.
     """
-    if cls._lazy_lists:
-        return _LAZY_DECODER[0](cls, data)  # type: ignore[return-value]
+    return decoder_of(cls)(cls, data)
+
+
+def decoder_of(cls: type[GoModel]) -> Callable[[type[_ModelT], bytes], _ModelT]:
+    """What ``decode`` calls for ``cls``: a route that decodes one model binds it once."""
+    return _LAZY_DECODER[0] if cls._decoded_lazily else _decode_eager  # type: ignore[return-value]
+
+
+def _decode_eager(cls: type[_ModelT], data: bytes) -> _ModelT:
     try:
         model: _ModelT = cls.__pydantic_validator__.validate_json(data, by_name=False)
     except ValidationError:
         return _decode_folded(cls, data)
     except AttributeError:  # validator not built yet (defer_build): build it once, then retry
         cls.model_rebuild()
-        return decode(cls, data)
+        return _decode_eager(cls, data)
     if _differs_from_go(model, data):
         return _decode_folded(cls, data)
     return model
 
 
 _LAZY_DECODER: list[Callable[[type[GoModel], bytes], GoModel]] = []
-"""``decode`` of models with lazily decoded lists; registered by ``cpa_sdk.wire._lazy``."""
+"""``decode`` of models declared ``@decoded_lazily``; registered by ``cpa_sdk.wire._lazy``."""
 
 
 def _nested_items(shape: _FieldShape, value: Any) -> Iterable[GoModel]:

@@ -9,6 +9,7 @@ body.
 from typing import Any, Final, Literal
 
 from cpa_sdk.wire._go import GoBytes, GoModel, GoTime, Header, go_field
+from cpa_sdk.wire._lazy import decoded_lazily
 from cpa_sdk.wire._types import GoInt
 
 __all__ = [
@@ -128,12 +129,14 @@ class ResponseInterceptResponse(GoModel):
     clear_headers: list[str] | None = go_field("ClearHeaders", None, description="Headers to delete first.")
 
 
+@decoded_lazily
 class StreamChunkInterceptRequest(GoModel):
     """Request of ``response.intercept_stream_chunk``: first a header-init call
     (``ChunkIndex`` -1, ``Body`` null), then one call per payload chunk.
 
     For plugins registered with schema 3, ``OriginalRequest`` and ``RequestBody`` are null on
-    payload chunks: cache them from the header-init call, keyed by ``RequestID``.
+    payload chunks: cache them from the header-init call, keyed by ``RequestID``. Decoded lazily:
+    ``HistoryChunks`` can hold 1 MiB on every call, and is decoded only if read.
     """
 
     request_id: str = go_field("RequestID", "", description="Same ID as the request interceptors saw.")
@@ -159,6 +162,11 @@ class StreamChunkInterceptRequest(GoModel):
     host_callback_id: str = go_field(
         "host_callback_id", "", description="Callback scope of this call, passed back on host.* callbacks."
     )
+
+    @property
+    def is_header_init(self) -> bool:
+        """The ``ChunkIndex`` -1 call: only header changes count."""
+        return self.chunk_index == -1
 
 
 class StreamChunkInterceptResponse(GoModel):

@@ -1,9 +1,9 @@
 """``scheduler.pick`` and ``model.route`` (``internal/pluginhost/scheduler.go``, ``model_router.go``)."""
 
-from typing import Annotated, Any, Final, Literal
+from typing import Any, Final, Literal
 
 from cpa_sdk.wire._go import GoBytes, GoModel, Header, go_field
-from cpa_sdk.wire._lazy import LazyItems
+from cpa_sdk.wire._lazy import decoded_lazily
 from cpa_sdk.wire._types import GoInt
 from cpa_sdk.wire.common import Metadata
 
@@ -60,8 +60,12 @@ class SchedulerAuthCandidate(GoModel):
     metadata: dict[str, Any] | None = go_field("Metadata", None, description="Always null from CPA v7.2.140.")
 
 
+@decoded_lazily
 class SchedulerPickRequest(GoModel):
-    """Request of ``scheduler.pick``; only the highest-priority scheduler plugin is asked."""
+    """Request of ``scheduler.pick``; only the highest-priority scheduler plugin is asked.
+
+    Decoded lazily: a field, and each candidate's fields, are validated when first read.
+    """
 
     plugin: Metadata = go_field("Plugin", default_factory=Metadata, description="The plugin's own metadata.")
     provider: str = go_field("Provider", "", description="Requested provider; '' for a multi-provider route.")
@@ -69,8 +73,8 @@ class SchedulerPickRequest(GoModel):
     model: str = go_field("Model", "")
     stream: bool = go_field("Stream", False)
     options: SchedulerOptions = go_field("Options", default_factory=SchedulerOptions)
-    candidates: Annotated[list[SchedulerAuthCandidate] | None, LazyItems()] = go_field(
-        "Candidates", None, description="Decoded lazily: each candidate's maps are validated when first read."
+    candidates: list[SchedulerAuthCandidate] | None = go_field(
+        "Candidates", None, description="The auths to pick from."
     )
 
 

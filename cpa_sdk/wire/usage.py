@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from cpa_sdk.wire._go import GoDuration, GoModel, GoTime, Header, go_field
+from cpa_sdk.wire._lazy import decoded_lazily
 from cpa_sdk.wire._types import GoInt, GoInt64
 
 __all__ = ["UsageDetail", "UsageFailure", "UsageRecord"]
@@ -27,10 +28,12 @@ class UsageDetail(GoModel):
     total_tokens: GoInt64 = go_field("TotalTokens", 0)
 
 
+@decoded_lazily
 class UsageRecord(GoModel):
     """Request of ``usage.handle``. The result and any error are ignored.
 
     Records are delivered serially by one worker shared with every usage consumer: return fast.
+    Decoded lazily: a field is validated when first read.
     """
 
     provider: str = go_field("Provider", "", description="Upstream provider.")

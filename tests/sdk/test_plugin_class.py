@@ -85,17 +85,12 @@ def test_request_interceptor_needs_no_method_but_gets_pass_through() -> None:
     assert {m.name for m in cls.cpa_methods()} == {"request.intercept_before", "request.intercept_after"}
 
 
-def test_stream_interceptor_needs_exactly_one_flavour() -> None:
-    with pytest.raises(PluginLoadError, match="exactly one of intercept_stream_chunk"):
+def test_stream_interceptor_requires_its_method() -> None:
+    with pytest.raises(
+        PluginLoadError, match=r"ResponseStreamInterceptor requires def intercept_stream_chunk\(self, request"
+    ):
         define(Plugin, ResponseStreamInterceptor)
-    with pytest.raises(PluginLoadError, match="exactly one of intercept_stream_chunk"):
-        define(
-            Plugin,
-            ResponseStreamInterceptor,
-            intercept_stream_chunk=lambda self, request: None,
-            intercept_stream_chunk_raw=lambda self, chunk: None,
-        )
-    define(Plugin, ResponseStreamInterceptor, intercept_stream_chunk_raw=lambda self, chunk: None)
+    define(Plugin, ResponseStreamInterceptor, intercept_stream_chunk=lambda self, request: None)
 
 
 def test_schema_version_below_capabilities_is_rejected() -> None:

@@ -375,6 +375,7 @@ def _agree(cls: type[GoModel], raw: str, go_codec: GoCodec) -> None:
     go_json, go_error = go_codec.round_trip(_go_type(cls), raw.encode())
     try:
         ours = decode(cls, raw.encode())
+        ours.model_dump()  # reads every field: a model decoded lazily fails only when a field is read
     except WireDecodeError as exc:
         assert go_error is not None, f"Go accepts {raw}, decode() rejects it: {exc}"
         return
