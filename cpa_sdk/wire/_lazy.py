@@ -80,6 +80,9 @@ def _lazy_object(model: type[GoModel], raw: dict[str, Any]) -> GoModel:
 
 
 _new: Final = object.__new__
+_DICT: Final = BaseModel.__dict__["__dict__"]
+_values_of: Final = _DICT.__get__
+"""The instance dict itself: a lazy model's ``__dict__`` attribute completes it first."""
 _set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
 """Sets the slot directly: a lazy model's ``__setattr__`` would complete it first."""
 
@@ -106,18 +109,18 @@ def _field(name: str, alias: str, read: _Read, kind: type | None, low: float, hi
         raw = item.__pydantic_private__
         if type(raw) is not dict:
             if raw is None:
-                return item.__dict__[name]  # completed: an ordinary model
+                return _values_of(item)[name]  # completed: an ordinary model
             raise WireDecodeError(raw.message if isinstance(raw, _Unreadable) else f"{name} was not decoded")
         value = raw.get(alias)
         if type(value) is kind and (kind is not int or low <= value <= high):  # type: ignore[operator]
             return value
-        values = item.__dict__
+        values = _values_of(item)
         if name not in values:
             values[name] = read(raw)
         return values[name]
 
     def set_value(item: Any, value: Any) -> None:  # reached through BaseModel.__setattr__, once completed
-        item.__dict__[name] = value
+        _values_of(item)[name] = value
         item.__pydantic_fields_set__.add(name)
 
     return property(value_of, set_value, doc=f"``{alias}``, decoded when first read.")
@@ -143,7 +146,7 @@ class _LazyModel:
             raise WireDecodeError(raw.message)
         if type(raw) is not dict:
             return  # completed before
-        values = object.__getattribute__(self, "__dict__")
+        values = _values_of(self)
         for name, read in type(self)._cpa_readers.items():
             if name not in values:
                 values[name] = read(raw)
@@ -158,6 +161,18 @@ class _LazyModel:
             for inner in value if type(value) is list else (value,):
                 if isinstance(inner, _LazyModel):
                     inner._cpa_complete()
+
+    @property
+    def __dict__(self) -> dict[str, Any]:
+        """The field values, all validated: pydantic-core reads them here when the model sits
+        inside another one that is encoded, copied or compared."""
+        self._cpa_complete()
+        values: dict[str, Any] = _values_of(self)
+        return values
+
+    @__dict__.setter
+    def __dict__(self, values: dict[str, Any]) -> None:  # what copy.copy of a completed model does
+        _DICT.__set__(self, values)
 
     def __repr_name__(self) -> str:
         return type(self)._cpa_model.__name__

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 
+from pydantic import BaseModel
+
 from cpa_sdk.testing import PluginHarness
 
 
@@ -21,7 +23,7 @@ def test_a_stream_chunk_interceptor_reads_fields_lazily() -> None:
 
         def intercept_stream_chunk(self, request: StreamChunkInterceptRequest) -> StreamChunkInterceptResponse | None:
             seen.append((request.request_id, request.chunk_index, request.body, request.host_callback_id))
-            histories.append(object.__getattribute__(request, "__dict__").copy())  # what was decoded
+            histories.append(BaseModel.__dict__["__dict__"].__get__(request).copy())  # what was decoded
             if request.is_header_init:
                 return StreamChunkInterceptResponse(headers={"X-Seen": [request.request_id]})
             if request.body == b"drop":

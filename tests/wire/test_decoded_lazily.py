@@ -11,6 +11,7 @@ import pickle
 from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from cpa_sdk.wire import (
     StreamChunkInterceptRequest,
@@ -44,7 +45,7 @@ RECORD = json.dumps(
 
 
 def _decoded(model: GoModel) -> dict[str, Any]:
-    return dict(object.__getattribute__(model, "__dict__"))  # the fields validated so far
+    return dict(BaseModel.__dict__["__dict__"].__get__(model))  # the fields validated so far
 
 
 @pytest.mark.parametrize(("cls", "raw"), [(StreamChunkInterceptRequest, CHUNK), (UsageRecord, RECORD)])
@@ -150,3 +151,19 @@ def test_built_in_python_a_model_is_ordinary() -> None:
     assert type(UsageRecord(model="m")) is UsageRecord
     assert type(StreamChunkInterceptRequest.model_validate({"ChunkIndex": 1})) is StreamChunkInterceptRequest
     assert StreamChunkInterceptRequest(chunk_index=-1).is_header_init
+
+
+def test_a_lazy_model_inside_a_model_built_in_python_encodes_whole() -> None:
+    from cpa_sdk.wire import SchedulerAuthCandidate, SchedulerPickRequest
+
+    raw = json.dumps(
+        {"Plugin": {"Name": "n"}, "Candidates": [{"ID": "a", "Priority": 1, "Attributes": {"x": "y"}}]}
+    ).encode()
+    request = decode(SchedulerPickRequest, raw)
+    built = SchedulerPickRequest(plugin=request.plugin, candidates=request.candidates)
+    assert json.loads(encode(built)) == {
+        "Plugin": {"Name": "n"},
+        "Candidates": [{"ID": "a", "Priority": 1, "Attributes": {"x": "y"}}],
+    }
+    assert built == request and built.candidates == [SchedulerAuthCandidate(id="a", priority=1, attributes={"x": "y"})]
+    assert UsageRecord(detail=decode(UsageRecord, RECORD).detail).model_dump()["Detail"]["TotalTokens"] == 2800
