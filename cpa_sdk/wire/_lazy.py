@@ -35,11 +35,13 @@ from pydantic_core import core_schema
 
 from cpa_sdk.wire._go import (
     _LAZY_DECODER,
+    _REUSE_MIN,
     GoModel,
     WireDecodeError,
     _decode_eager,
     _decode_folded,
     _fold,
+    _sent_canonically,
     _strip_annotated,
     _union_members,
     b64decode,
@@ -63,7 +65,14 @@ def _decode_lazily(cls: type[GoModel], data: bytes) -> GoModel:
         raise WireDecodeError(f"invalid JSON: {exc}") from None
     if type(parsed) is not dict:
         return _decode_folded(cls, data)  # null gives the zero model, anything else Go's error
-    return _lazy_object(cls, parsed)
+    model = _lazy_object(cls, parsed)
+    if len(data) >= _REUSE_MIN:  # a large []byte read from it may have its base64 reused (_bytes_reader)
+        _private_of(model)[_REQUEST] = data
+    return model
+
+
+_REQUEST: Final[Any] = object()
+"""Key, in a large request's parsed top-level object, of the request's bytes: never a JSON key."""
 
 
 _LAZY_DECODER.append(_decode_lazily)
@@ -83,7 +92,9 @@ _new: Final = object.__new__
 _DICT: Final = BaseModel.__dict__["__dict__"]
 _values_of: Final = _DICT.__get__
 """The instance dict itself: a lazy model's ``__dict__`` attribute completes it first."""
-_set_private: Final = BaseModel.__dict__["__pydantic_private__"].__set__
+_PRIVATE: Final = BaseModel.__dict__["__pydantic_private__"]
+_set_private: Final = _PRIVATE.__set__
+_private_of: Final = _PRIVATE.__get__
 """Sets the slot directly: a lazy model's ``__setattr__`` would complete it first."""
 
 
@@ -377,7 +388,11 @@ def _bytes_reader(alias: str, via_model: _Read) -> _Read:
         if value is None:
             return None  # Go's nil slice
         if type(value) is str:
-            return _bytes_of(value)
+            decoded = _bytes_of(value)
+            request = raw.get(_REQUEST)
+            if request is not None and len(decoded) >= _REUSE_MIN:
+                _sent_canonically(decoded, request)  # offers its base64 to the answer (encode)
+            return decoded
         return via_model(raw)  # a JSON array of byte values, or a wrong type
 
     return read

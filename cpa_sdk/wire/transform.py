@@ -2,6 +2,7 @@
 plus the ``{Body}`` result they and ``thinking.apply`` share (``internal/pluginhost/adapters_usage_translation.go``)."""
 
 from cpa_sdk.wire._go import GoBytes, GoModel, go_field
+from cpa_sdk.wire._lazy import decoded_lazily
 
 __all__ = ["PayloadResponse", "RequestTransformRequest", "ResponseTransformRequest"]
 
@@ -17,9 +18,13 @@ class RequestTransformRequest(GoModel):
     body: GoBytes = go_field("Body", None, description="Payload to transform.")
 
 
+@decoded_lazily
 class ResponseTransformRequest(GoModel):
     """Request of ``response.translate``, ``response.normalize_before`` and
-    ``response.normalize_after``. For streams it is sent once per frame with ``Stream: true``."""
+    ``response.normalize_after``. For streams it is sent once per frame with ``Stream: true``.
+
+    Decoded lazily (a field when first read): the requests ride along on every call.
+    """
 
     from_format: str = go_field("FromFormat", "", description="Protocol of Body.")
     to_format: str = go_field("ToFormat", "", description="Protocol wanted.")

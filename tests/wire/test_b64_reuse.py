@@ -6,10 +6,14 @@ from __future__ import annotations
 import base64
 import json
 import random
+from typing import Any
 
 import pytest
 
-from cpa_sdk.wire import PayloadResponse, RequestTransformRequest, decode, encode
+from cpa_sdk.wire import PayloadResponse, RequestTransformRequest, ResponseTransformRequest, decode, encode
+from cpa_sdk.wire._go import GoModel, _b64_for
+
+MODELS = [RequestTransformRequest, ResponseTransformRequest]  # decoded whole, decoded lazily
 
 BODY = json.dumps({"input": [{"role": "user", "content": "x" * 7 + str(i)} for i in range(3000)]}).encode()
 
@@ -33,9 +37,17 @@ def _edits(body: bytes) -> list[bytes]:
     ]
 
 
+@pytest.mark.parametrize("model", MODELS)
+def test_a_large_body_read_offers_its_base64_to_the_answer(model: type[GoModel]) -> None:
+    body = decode(model, _request(BODY)).body  # type: ignore[attr-defined]
+    reused = _b64_for(body)
+    assert isinstance(reused, memoryview) and bytes(reused) == base64.b64encode(BODY)
+
+
+@pytest.mark.parametrize("model", MODELS)
 @pytest.mark.parametrize("which", range(8))
-def test_the_answer_is_the_base64_of_the_answered_bytes(which: int) -> None:
-    request = decode(RequestTransformRequest, _request(BODY))
+def test_the_answer_is_the_base64_of_the_answered_bytes(which: int, model: type[GoModel]) -> None:
+    request: Any = decode(model, _request(BODY))
     assert request.body == BODY
     answered = _edits(request.body)[which] if which else request.body
     encoded = json.loads(encode(PayloadResponse(body=answered)))
@@ -52,8 +64,6 @@ def test_a_body_sent_twice_in_one_request_is_not_taken_for_the_other() -> None:
             "Body": base64.b64encode(BODY).decode(),
         }
     ).encode()
-    from cpa_sdk.wire import ResponseTransformRequest
-
     request = decode(ResponseTransformRequest, raw)
     for answered in (request.body, request.original_request):
         assert answered is not None
