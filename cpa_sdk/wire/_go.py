@@ -425,15 +425,19 @@ def _differs_from_go(model: GoModel, raw: bytes) -> bool:
 def _sent_canonically(value: bytes, raw: bytes) -> bool:
     """Whether ``raw`` holds ``value`` as standard padded base64.
 
-    Finds the string by the encoding of its first bytes, then checks its length (padding present)
-    and alphabet (no URL-safe characters): cheaper than re-encoding the whole value.
+    Finds the string by the encoding of its first bytes (the first such string of the right
+    length), then checks its length (padding present) and alphabet (no URL-safe characters):
+    cheaper than re-encoding the whole value.
     """
     head = binascii.b2a_base64(value[:12], newline=False)
+    length = (len(value) + 2) // 3 * 4
     start = raw.find(head)
-    if start < 0:
-        return False
-    end = raw.find(b'"', start)
-    if end - start != (len(value) + 2) // 3 * 4:
+    while start >= 0:  # another []byte of the request may start alike (a body and its translation)
+        end = raw.find(b'"', start)
+        if end - start == length:
+            break
+        start = raw.find(head, start + 1)
+    else:
         return False
     canonical = raw.find(b"-", start, end) < 0 and raw.find(b"_", start, end) < 0
     if canonical and len(value) >= _REUSE_MIN and raw.find(head, end) < 0 and raw.find(b"\\", start, end) < 0:

@@ -80,9 +80,10 @@ class RequestInterceptResponse(GoModel):
     response_body: GoBytes = go_field("ResponseBody", None, description="Client body when Terminate.")
 
 
+@decoded_lazily
 class RequestCompletion(GoModel):
     """Request of ``request.complete``: sent once per model execution, asynchronously, even after
-    the client disconnected. The result is ignored."""
+    the client disconnected. The result is ignored. Decoded lazily: a field when first read."""
 
     request_id: str = go_field("RequestID", "", description="Same ID the interceptors saw.")
     trace_id: str = go_field("TraceID", "", description="Log ID of the inbound HTTP request, if any.")
@@ -101,8 +102,10 @@ class RequestCompletion(GoModel):
     )
 
 
+@decoded_lazily
 class ResponseInterceptRequest(GoModel):
-    """Request of ``response.intercept_after``: a successful non-streaming response."""
+    """Request of ``response.intercept_after``: a successful non-streaming response. Decoded
+    lazily (a field when first read): both requests ride along with the answer."""
 
     request_id: str = go_field("RequestID", "", description="Same ID as the request interceptors saw.")
     source_format: str = go_field("SourceFormat", "", description="Client protocol.")

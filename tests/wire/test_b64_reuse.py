@@ -69,3 +69,18 @@ def test_a_body_sent_twice_in_one_request_is_not_taken_for_the_other() -> None:
         assert answered is not None
         encoded = json.loads(encode(PayloadResponse(body=answered)))["Body"]
         assert encoded == base64.b64encode(answered).decode()
+
+
+def test_bytes_fields_that_start_alike_keep_the_fast_decode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from cpa_sdk.wire import ExecutorRequest, _go
+
+    def slow(cls: Any, data: bytes) -> Any:
+        raise AssertionError("decoded the slow way")
+
+    monkeypatch.setattr(_go, "_decode_folded", slow)
+    translated = BODY[:-1] + b',"service_tier":"priority"}'  # the client's body and its translation
+    raw = json.dumps(
+        {"OriginalRequest": base64.b64encode(BODY).decode(), "Payload": base64.b64encode(translated).decode()}
+    ).encode()
+    request = decode(ExecutorRequest, raw)
+    assert (request.original_request, request.payload) == (BODY, translated)
