@@ -18,7 +18,10 @@ Decoding takes a fast path first: pydantic-core validates the bytes in one Rust 
 canonical keys. Only when that fails, or when a key differs from a canonical name by case alone,
 does the slower path run: parse, fold the keys as Go would, drop ``null`` on non-nilable fields,
 and validate again. The host always sends canonical keys, so production traffic stays on the fast
-path; hand-written requests still decode the way Go would decode them.
+path; hand-written requests still decode the way Go would decode them. The requests CPA sends per
+request or per stream chunk that carry much more than a plugin reads are declared
+``@decoded_lazily`` (``cpa_sdk.wire._lazy``): ``decode`` parses them, and each field is validated
+by these same rules when first read.
 """
 
 from __future__ import annotations
