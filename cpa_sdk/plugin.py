@@ -114,7 +114,9 @@ class Plugin(Generic[_ConfigT]):
 
         Override to be lenient where the host expects it, for example treating an undecodable
         ``frontend_auth.authenticate`` request as "not authenticated", or raise ``PluginError`` to
-        answer a specific error (rc 0).
+        answer a specific error (rc 0). For a request decoded lazily (``scheduler.pick``,
+        ``usage.handle``, stream chunks, response transforms and interceptors,
+        ``request.complete``) this runs when the handler reads the field that does not decode.
         """
         return None
 
