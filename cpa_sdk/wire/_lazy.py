@@ -93,9 +93,10 @@ _DICT: Final = BaseModel.__dict__["__dict__"]
 _values_of: Final = _DICT.__get__
 """The instance dict itself: a lazy model's ``__dict__`` attribute completes it first."""
 _PRIVATE: Final = BaseModel.__dict__["__pydantic_private__"]
+"""The slot holding a lazy model's raw object (or ``_Unreadable``; ``None`` once completed), read
+and set directly: a lazy model's ``__setattr__`` would complete it first."""
 _set_private: Final = _PRIVATE.__set__
 _private_of: Final = _PRIVATE.__get__
-"""Sets the slot directly: a lazy model's ``__setattr__`` would complete it first."""
 
 
 class _Unreadable:
@@ -138,8 +139,8 @@ def _field(name: str, alias: str, read: _Read, kind: type | None, low: float, hi
 
 
 class _LazyModel:
-    """Mixin of the lazily built model classes (one per model, ``_lazy_class``): one
-    ``_LazyField`` per field, and completion before anything that reads the model whole."""
+    """Mixin of the lazily built model classes (one per model, ``_lazy_class``): one field
+    property (``_field``) per field, and completion before anything that reads the model whole."""
 
     __slots__ = ()
     _cpa_lazy: ClassVar[bool] = True
@@ -167,7 +168,7 @@ class _LazyModel:
         values.update(ordered)
         object.__setattr__(self, "__pydantic_fields_set__", {n for n, s in model._shapes.items() if s.alias in raw})
         object.__setattr__(self, "__pydantic_extra__", {})
-        object.__setattr__(self, "__pydantic_private__", None)
+        _set_private(self, None)
         for value in ordered.values():
             for inner in value if type(value) is list else (value,):
                 if isinstance(inner, _LazyModel):
@@ -261,7 +262,7 @@ def _model_of(model: object) -> type:
 
 def _state(item: object) -> Any:
     try:
-        return object.__getattribute__(item, "__pydantic_private__")
+        return _private_of(item)
     except AttributeError:
         return None
 
