@@ -12,7 +12,6 @@ and the same run; the table prints µs per call (best of several repeats).
 from __future__ import annotations
 
 import argparse
-import base64
 import binascii
 import json
 import os
@@ -25,23 +24,12 @@ import pydantic_core
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import payloads  # noqa: E402  (benchmarks/payloads.py)
 
 from cpa_sdk.dispatch import Dispatcher  # noqa: E402
 from reference_plugins.codex_service_tier import CodexServiceTier  # noqa: E402
-
-SHARED = Path(os.environ.get("CPA_SHARED_DIR", ROOT.parent / "shared"))
-
-
-def request_bytes() -> bytes:
-    body = (SHARED / "vectors" / "bench-responses-body.json").read_bytes()
-    envelope = {
-        "FromFormat": "openai-response",
-        "ToFormat": "codex",
-        "Model": "gpt-5.5",
-        "Stream": False,
-        "Body": base64.b64encode(body).decode(),
-    }
-    return json.dumps(envelope, separators=(",", ":")).encode()
 
 
 def floor_handler(method: str, request: bytes) -> tuple[int, bytes]:
@@ -62,12 +50,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--calls", type=int, default=20000)
     args = parser.parse_args()
-    request = request_bytes()
+    request = payloads.normalize(payloads.BENCH_BODY.read_bytes().strip())  # run.py's row
     dispatcher = Dispatcher(CodexServiceTier, lambda method, payload: (0, b'{"ok":true,"result":{}}'))
-    dispatcher.call(
-        "plugin.register",
-        json.dumps({"config_yaml": base64.b64encode(b"fast: true\n").decode(), "schema_version": 3}).encode(),
-    )
+    dispatcher.call("plugin.register", payloads.register(b"fast: true\n"))
     sdk_rc, sdk_out = dispatcher.call("request.normalize", request)
     floor_rc, floor_out = floor_handler("request.normalize", request)
     assert sdk_rc == floor_rc == 0 and json.loads(sdk_out) == json.loads(floor_out), "both must give the same answer"

@@ -11,7 +11,6 @@ call. Compare two commits by running this script in a checkout of each.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import shutil
 import subprocess
@@ -37,8 +36,7 @@ def _chunk(size: int) -> Callable[[], tuple[str, bytes]]:
 
 
 def _after() -> tuple[str, bytes]:
-    request_body = json.dumps({"model": "gpt-5.5", "input": "x" * 2400}).encode()
-    return "response.normalize_after", payloads.normalize_after(request_body)
+    return "response.normalize_after", payloads.normalize_after(payloads.BENCH_BODY.read_bytes().strip())
 
 
 def _pick(n: int) -> Callable[[], tuple[str, bytes]]:
@@ -67,7 +65,7 @@ def serve(row: str, calls: int) -> None:
     if row.startswith("pick"):
         register = payloads.scheduler_config(payloads.last_candidate_id(int(row[4:])))
     else:
-        register = payloads.register(b"")
+        register = payloads.rows_register()
     assert dispatcher.call("plugin.register", register)[0] == 0
     method, request = request_of()
     for _ in range(3):

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+from pathlib import Path
 from typing import Any
+
+BENCH_BODY = (
+    Path(os.environ.get("CPA_SHARED_DIR", Path(__file__).resolve().parents[2] / "shared"))
+    / "vectors"
+    / "bench-responses-body.json"
+)
+"""The 2.5 KB Responses body of the ``request.normalize`` and ``response.normalize_after`` rows
+(``../shared`` beside the checkout, or ``$CPA_SHARED_DIR``, as for the tests)."""
 
 PLUGIN_META: dict[str, Any] = {
     "Name": "scheduler",
@@ -86,6 +96,11 @@ def scheduler_pick(n: int) -> bytes:
 
 def register(config_yaml: bytes) -> bytes:
     return json.dumps({"config_yaml": base64.b64encode(config_yaml).decode(), "schema_version": 3}).encode()
+
+
+def rows_register() -> bytes:
+    """plugin.register for the plugin of the rows without an upstream port (bench_plugin.py)."""
+    return register(b"enabled: true\npriority: 0\n")
 
 
 def scheduler_config(auth_id: str) -> bytes:

@@ -29,7 +29,6 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 HOST_SOURCE = ROOT / "cpa_sdk" / "testing" / "host" / "cpa_test_host.c"
-DEFAULT_BODY = ROOT.parent / "shared" / "vectors" / "bench-responses-body.json"
 DEFAULT_TARGET = "reference_plugins.codex_service_tier:CodexServiceTier"
 SCHEDULER_TARGET = "reference_plugins.scheduler:SchedulerExample"
 FREE_THREADED = bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
@@ -276,7 +275,7 @@ def main() -> int:
         "--target", default=DEFAULT_TARGET, help="Python request normalizer to measure (package.module:Class)"
     )
     parser.add_argument("--entry", default="cpa_sdk._bridge:load", help="entry function the Python .so calls")
-    parser.add_argument("--body", type=Path, default=DEFAULT_BODY, help="request body for request.normalize")
+    parser.add_argument("--body", type=Path, default=payloads.BENCH_BODY, help="request body for request.normalize")
     parser.add_argument("--calls", type=int, default=20000, help="calls per thread for request.normalize")
     parser.add_argument("--noop-calls", type=int, default=200000, help="calls per thread for the no-op round trip")
     parser.add_argument(
@@ -313,7 +312,7 @@ def main() -> int:
         "register-go": payloads.register(
             f"fast: true\nauth_id: {payloads.last_candidate_id(pick_sizes[-1])}\n".encode()
         ),
-        "register-rows": payloads.register(b"enabled: true\npriority: 0\n"),
+        "register-rows": payloads.rows_register(),
         "usage": payloads.usage_record(),
         "normalize-after": payloads.normalize_after(body),
     }
