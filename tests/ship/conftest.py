@@ -64,6 +64,21 @@ def package(dist: Path, *args: str) -> list[Path]:
     return [Path(line) for line in proc.stdout.splitlines()]
 
 
+def bundle_module(target: str, source: Path, out: Path, *args: str, cwd: Path, timeout: float) -> Path:
+    """Run ``python -m cpa_sdk build --bundle TARGET --path SOURCE -o OUT -q ARGS`` in ``cwd``;
+    the library it printed."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "cpa_sdk", "build", "--bundle", target, "--path", str(source), "-o", str(out), "-q"]
+        + list(args),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return Path(proc.stdout.strip())
+
+
 @pytest.fixture(scope="session")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> Packages:
     dist = tmp_path_factory.mktemp("ship") / "dist"

@@ -27,7 +27,16 @@ from cpa_sdk.build import build_plugin
 from cpa_sdk.build.bundle import TRAILER_LEN, read_bundle
 from tests.c_host import TIMEOUT, host_bytes
 from tests.reference.golden import Answer, check_answers, port_replay
-from tests.ship.conftest import TARGET, Packages, Run, Sandbox, call_line, forbidden_roots, parse_run
+from tests.ship.conftest import (
+    TARGET,
+    Packages,
+    Run,
+    Sandbox,
+    bundle_module,
+    call_line,
+    forbidden_roots,
+    parse_run,
+)
 
 SERVICE_TIER = "codex-service-tier"
 
@@ -445,30 +454,9 @@ def test_cli_bundle_of_a_module_outside_any_distribution(sandbox: Sandbox, tmp_p
     source = tmp_path / "src"
     source.mkdir()
     (source / "loose_plugin.py").write_text(LOOSE_PLUGIN)
-    out = tmp_path / "out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cpa_sdk",
-            "build",
-            "--bundle",
-            "loose_plugin:Loose",
-            "--path",
-            str(source),
-            "-o",
-            str(out),
-            "-q",
-            "--exclude",
-            "click",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=tmp_path,
+    library = bundle_module(
+        "loose_plugin:Loose", source, tmp_path / "out", "--exclude", "click", cwd=tmp_path, timeout=600
     )
-    assert proc.returncode == 0, proc.stderr
-    library = Path(proc.stdout.strip())
     manifest = read_bundle(library).manifest
     assert manifest["own_packages"] == ["loose_plugin"] and "loose_plugin" in manifest["top_levels"]
     assert "iniconfig" in manifest["distributions"]  # found by what the plugin imports

@@ -8,7 +8,6 @@ The packages come from ``cpa-sdk package`` with its default, the embedded runtim
 from __future__ import annotations
 
 import base64
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 from cpa_sdk.build.bundle import read_bundle
-from tests.ship.conftest import Packages, Run, Sandbox, call_line
+from tests.ship.conftest import Packages, Run, Sandbox, bundle_module, call_line
 from tests.ship.test_bundle import assert_clean, payload_site
 
 MINOR = f"{sys.version_info[0]}.{sys.version_info[1]}"
@@ -50,29 +49,9 @@ class Lazy(Plugin[PluginConfig], RequestNormalizer):
 def lazy_bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("lazy-src")
     (source / "lazy_stdlib.py").write_text(LAZY_PLUGIN)
-    out = source.parent / "lazy-out"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cpa_sdk",
-            "build",
-            "--bundle",
-            "lazy_stdlib:Lazy",
-            "--path",
-            str(source),
-            "-o",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=900,
-        cwd=source,
-    )
-    assert proc.returncode == 0, proc.stderr
+    library = bundle_module("lazy_stdlib:Lazy", source, source.parent / "lazy-out", cwd=source, timeout=900)
     (source / "lazy_stdlib.py").unlink()  # the bundle must not need the source any more
-    return Path(proc.stdout.strip())
+    return library
 
 
 def runtime_prefix(sandbox: Sandbox, report: dict[str, Any]) -> str:
