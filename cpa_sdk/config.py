@@ -103,8 +103,14 @@ def _yaml_readings(text: str) -> tuple[Any, Any]:
     return typed, plain
 
 
-_FLAT_LINE: Final = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*): (true|false|0|-?[1-9][0-9]{0,17}|[A-Za-z][A-Za-z0-9_./-]*)")
-"""A ``key: value`` line as yaml.v3 writes a flat mapping of booleans, integers and plain words."""
+_FLAT_LINE: Final = re.compile(
+    r"([A-Za-z_][A-Za-z0-9_-]*): (true|false|0|-?[1-9][0-9]{0,17}|[A-Za-z](?:[A-Za-z0-9_./@+:-]*[A-Za-z0-9_./@+-])?)"
+)
+"""A ``key: value`` line as yaml.v3 writes a flat mapping of booleans, integers and plain words.
+
+A word starts with a letter, so PyYAML can only read it as a boolean or null besides text (no
+number or date starts with one); it may hold ``@``, ``+`` and ``:`` (auth file names, e-mail
+addresses, URLs), but not end with ``:``, which would make it a key."""
 _YAML_WORDS: Final = frozenset({"yes", "no", "on", "off", "true", "false", "null", "y", "n"})
 """Plain words YAML may read as something other than text (YAML 1.1 booleans, null)."""
 
@@ -115,7 +121,8 @@ def _flat_readings(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
     CPA sends ``config_yaml`` re-marshalled by yaml.v3, which for most plugins is a few lines such
     as ``enabled: true`` / ``fast: true`` / ``priority: 0``. Lines of exactly that shape (a plain
     key, one space, ``true``, ``false``, a decimal integer or a plain word that YAML cannot read
-    as anything but text) are read here, giving what PyYAML gives; anything else (quotes,
+    as anything but text, such as ``gpt-5.5``, ``https://host/path`` or ``user@example.com``) are
+    read here, giving what PyYAML gives; anything else (quotes,
     nesting, comments, lists, other scalars, a repeated key) goes to PyYAML.
     """
     typed: dict[str, Any] = {}
