@@ -495,11 +495,12 @@ def _bytes_of(text: str) -> bytes:
 def _standard(text: str, decoded: bytes) -> bool:
     """Whether ``text`` is the standard padded base64 of ``decoded``: the length, the padding
     and the alphabet say so without encoding again."""
+    size = len(text)
     padding = 2 if text.endswith("==") else 1 if text.endswith("=") else 0
     return (
-        len(text) % 4 == 0
-        and len(decoded) == len(text) // 4 * 3 - padding
-        and text.count("=") == padding
+        size % 4 == 0
+        and len(decoded) == size // 4 * 3 - padding
+        and text.find("=") == (size - padding if padding else -1)  # no '=' before the padding
         and text.find("-") < 0
         and text.find("_") < 0
     )
