@@ -260,7 +260,7 @@ class GoModel(BaseModel):
     """``decode`` validates each field when first read (``cpa_sdk.wire._lazy.decoded_lazily``)."""
     _cpa_lazy: ClassVar[bool] = False
     """True on the classes of lazily decoded instances (``cpa_sdk.wire._lazy``), which complete before encoding."""
-    _bytes_only: ClassVar[tuple[tuple[str, bytes], ...] | None]
+    _direct: ClassVar[_DirectPlan | None]
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
@@ -281,14 +281,7 @@ class GoModel(BaseModel):
         cls._checked_fields = tuple(
             n for n, s in shapes.items() if s.nested is not None or s.bytes_container is not None
         )
-        # Payload answers ({"Body": ...}) are the hottest encodes; models made of []byte fields
-        # only are written directly, which skips pydantic's serializer and one copy of the text.
-        bytes_only = shapes and all(
-            s.bytes_container == "" and cls.model_fields[n].default is None for n, s in shapes.items()
-        )
-        cls._bytes_only = (
-            tuple((n, b'"' + s.alias.encode() + b'":"') for n, s in shapes.items()) if bytes_only else None
-        )
+        cls._direct = _direct_plan(cls, shapes)
 
 
 def _strip_annotated(annotation: Any) -> Any:
@@ -585,26 +578,72 @@ def _describe(exc: ValidationError, cls: type[GoModel]) -> str:
 # Encoding
 
 
+@dataclass(frozen=True, slots=True)
+class _DirectPlan:
+    """How ``encode`` writes a model without pydantic's serializer.
+
+    Payload answers (``{"Body": ...}``, a stream chunk's new body) are the hottest encodes, and
+    pydantic's serializer costs about as much again as the base64 itself: it calls the Python
+    base64 encoder, then scans and copies the text into its JSON. A model whose ``[]byte`` fields
+    hold the payload and whose other fields all hold their zero value encodes, with
+    ``exclude_defaults``, to just those ``[]byte`` keys in field order; this writes them directly.
+    """
+
+    payloads: tuple[tuple[str, bytes], ...]
+    """Per ``[]byte`` field: its name and its ``"Key":"`` prefix."""
+    zeros: tuple[tuple[str, object], ...]
+    """Per other field: its name and its zero value, which it must hold (``is``) to be written
+    directly; any other value goes through the serializer."""
+
+
+_DIRECT_ZEROS: Final = (None, False, 0, "")
+"""The defaults a field may have and still let the model be written directly: immutable
+singletons (or cached), so holding the zero value is an identity test."""
+
+
+def _direct_plan(cls: type[GoModel], shapes: dict[str, _FieldShape]) -> _DirectPlan | None:
+    """The direct encoding of ``cls``, or ``None`` when only its serializer knows how: no
+    ``[]byte`` field, a default not in ``_DIRECT_ZEROS``, or a serializer or computed field of
+    the plugin's own, which the direct path would skip."""
+    decorators = cls.__pydantic_decorators__
+    if decorators.field_serializers or decorators.model_serializers or cls.model_computed_fields:
+        return None
+    payloads, zeros = [], []
+    for name, shape in shapes.items():
+        info = cls.model_fields[name]
+        if info.default_factory is not None or not any(info.default is zero for zero in _DIRECT_ZEROS):
+            return None
+        if shape.bytes_container == "" and info.default is None:
+            payloads.append((name, b'"' + shape.alias.encode() + b'":"'))
+        else:
+            zeros.append((name, info.default))
+    return _DirectPlan(tuple(payloads), tuple(zeros)) if payloads else None
+
+
 def encode(model: GoModel, *, prefix: bytes = b"", suffix: bytes = b"") -> bytes:
     """Encode ``model`` as compact JSON that Go decodes to the intended values.
 
     Fields holding their zero value are left out; Go reads a missing key as the zero value.
     ``prefix`` and ``suffix`` are written around it in the same copy (the response envelope).
     """
-    bytes_only = model._bytes_only
-    if bytes_only is not None and not model.__pydantic_extra__:
-        values = model.__dict__
-        parts: list[bytes | memoryview] = [prefix + b"{"]
-        for name, alias in bytes_only:
-            value = values[name]
-            if value is not None:
-                encoded = binascii.b2a_base64(value, newline=False) if len(value) < _REUSE_MIN else _b64_for(value)
-                parts += (alias, encoded, b'",')
-        if len(parts) > 1:
-            parts[-1] = b'"'
-        parts.append(b"}" + suffix)
-        return b"".join(parts)
     if model._cpa_lazy:
         model._cpa_complete()  # type: ignore[attr-defined]
+    direct = model._direct
+    if direct is not None and not model.__pydantic_extra__:
+        values = model.__dict__
+        for name, zero in direct.zeros:
+            if values[name] is not zero:
+                break
+        else:
+            parts: list[bytes | memoryview] = [prefix + b"{"]
+            for name, key in direct.payloads:
+                value = values[name]
+                if value is not None:
+                    encoded = binascii.b2a_base64(value, newline=False) if len(value) < _REUSE_MIN else _b64_for(value)
+                    parts += (key, encoded, b'",')
+            if len(parts) > 1:
+                parts[-1] = b'"'
+            parts.append(b"}" + suffix)
+            return b"".join(parts)
     encoded = model.__pydantic_serializer__.to_json(model, exclude_defaults=True, by_alias=True)
     return prefix + encoded + suffix if prefix or suffix else encoded
