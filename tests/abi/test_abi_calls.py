@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from conftest import Host, Plugins
 
@@ -26,9 +29,29 @@ call a info
     assert str(plugins.echo.parent.parent.parent) not in info["sys_path"]  # no stray cwd entries
 
 
+@contextmanager
+def host_starts_with_default_signals() -> Iterator[None]:
+    """The host inherits ignored dispositions from whoever started pytest (a job started in the
+    background by a shell without job control ignores SIGINT). Python takes SIGINT only while it
+    is at its default, so the test would prove nothing there: the host starts with defaults."""
+    ignored = [
+        s
+        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGUSR1)
+        if signal.getsignal(s) == signal.SIG_IGN
+    ]
+    for sig in ignored:
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        yield
+    finally:
+        for sig in ignored:
+            signal.signal(sig, signal.SIG_IGN)
+
+
 def test_python_installs_no_signal_handlers(host: Host, plugins: Plugins) -> None:
     # Go owns signals (every handler must use SA_ONSTACK); an embedded Python installs none.
-    run = host.script(f"""
+    with host_starts_with_default_signals():
+        run = host.script(f"""
 signals
 load a {plugins.echo}
 call a import signal,faulthandler,asyncio
