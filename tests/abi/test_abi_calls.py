@@ -33,11 +33,10 @@ call a info
 def host_starts_with_default_signals() -> Iterator[None]:
     """The host inherits ignored dispositions from whoever started pytest (a job started in the
     background by a shell without job control ignores SIGINT). Python takes SIGINT only while it
-    is at its default, so the test would prove nothing there: the host starts with defaults."""
+    is at its default, so the test would prove nothing there: the host starts with defaults.
+    SIGPIPE and SIGXFSZ are ignored by Python itself, and ``subprocess`` restores them in the host."""
     ignored = [
-        s
-        for s in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGUSR1)
-        if signal.getsignal(s) == signal.SIG_IGN
+        s for s in signal.valid_signals() - {signal.SIGPIPE, signal.SIGXFSZ} if signal.getsignal(s) == signal.SIG_IGN
     ]
     for sig in ignored:
         signal.signal(sig, signal.SIG_DFL)
