@@ -122,8 +122,8 @@ def _flat_readings(text: str) -> tuple[dict[str, Any], dict[str, str]] | None:
     as ``enabled: true`` / ``fast: true`` / ``priority: 0``. Lines of exactly that shape (a plain
     key, one space, ``true``, ``false``, a decimal integer or a plain word that YAML cannot read
     as anything but text, such as ``gpt-5.5``, ``https://host/path`` or ``user@example.com``) are
-    read here, giving what PyYAML gives; anything else (quotes,
-    nesting, comments, lists, other scalars, a repeated key) goes to PyYAML.
+    read here, giving what PyYAML gives; anything else (quotes, nesting, comments, lists, other
+    scalars, a repeated key) goes to PyYAML.
     """
     typed: dict[str, Any] = {}
     plain: dict[str, str] = {}
